@@ -1,0 +1,120 @@
+"""Service ClusterIP and NodePort allocation.
+
+Invariants:
+- The allocators hold the set of addresses/ports in use; it is rebuilt from the stored
+  Services at start (`rebuild`) and changed only synchronously (no await between checking and
+  taking), so two concurrent creates can never take the same IP or port.
+- The first address of the range (.1) is reserved for the `kubernetes` Service; the network
+  address and the broadcast address are never handed out.
+- Every allocation made for a request that then fails is released by the caller.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+
+
+class AllocationError(Exception):
+    pass
+
+
+class IPAllocator:
+    def __init__(self, cidr: str) -> None:
+        self.network = ipaddress.ip_network(cidr, strict=False)
+        self.cidr = str(self.network)
+        self._used: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
+        self._first = int(self.network.network_address) + 1
+        self._last = int(self.network.broadcast_address) - 1 if self.network.version == 4 else int(self.network.broadcast_address)
+        self._size = self._last - self._first + 1
+
+    def nth(self, n: int) -> str:
+        return str(ipaddress.ip_address(self._first + n - 1))
+
+    def allocate(self, requested: str | None = None) -> str:
+        if requested:
+            try:
+                ip = ipaddress.ip_address(requested)
+            except ValueError:
+                raise AllocationError(f"failed to allocate IP {requested}: the provided IP ({requested}) is not a valid IP") from None
+            if ip not in self.network or not (self._first <= int(ip) <= self._last):
+                raise AllocationError(
+                    f"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {self.cidr}"
+                )
+            if ip in self._used:
+                raise AllocationError(f"failed to allocate IP {requested}: provided IP is already allocated")
+            self._used.add(ip)
+            return str(ip)
+        if len(self._used) >= self._size:
+            raise AllocationError("failed to allocate a serviceIP: range is full")
+        # Random probing like Kubernetes (dynamic allocations avoid the low, static band).
+        static_band = min(max(16, self._size // 16), 256) if self._size > 32 else 0
+        for _ in range(128):
+            offset = random.randint(static_band, self._size - 1)
+            ip = ipaddress.ip_address(self._first + offset)
+            if ip not in self._used:
+                self._used.add(ip)
+                return str(ip)
+        for offset in range(self._size):
+            ip = ipaddress.ip_address(self._first + offset)
+            if ip not in self._used:
+                self._used.add(ip)
+                return str(ip)
+        raise AllocationError("failed to allocate a serviceIP: range is full")
+
+    def release(self, value: str) -> None:
+        try:
+            self._used.discard(ipaddress.ip_address(value))
+        except ValueError:
+            pass
+
+    def mark(self, value: str) -> None:
+        try:
+            ip = ipaddress.ip_address(value)
+        except ValueError:
+            return
+        if ip in self.network:
+            self._used.add(ip)
+
+    def in_use(self, value: str) -> bool:
+        try:
+            return ipaddress.ip_address(value) in self._used
+        except ValueError:
+            return False
+
+
+class PortAllocator:
+    def __init__(self, port_range: str) -> None:
+        low, _, high = port_range.partition("-")
+        self.low = int(low)
+        self.high = int(high or low)
+        self.range_text = f"{self.low}-{self.high}"
+        self._used: set[int] = set()
+
+    def allocate(self, requested: int | None = None) -> int:
+        if requested:
+            if not (self.low <= requested <= self.high):
+                raise AllocationError(f"provided port is not in the valid range. The range of valid ports is {self.range_text}")
+            if requested in self._used:
+                raise AllocationError("provided port is already allocated")
+            self._used.add(requested)
+            return requested
+        size = self.high - self.low + 1
+        if len(self._used) >= size:
+            raise AllocationError("range is full")
+        for _ in range(128):
+            port = random.randint(self.low, self.high)
+            if port not in self._used:
+                self._used.add(port)
+                return port
+        for port in range(self.low, self.high + 1):
+            if port not in self._used:
+                self._used.add(port)
+                return port
+        raise AllocationError("range is full")
+
+    def release(self, port: int) -> None:
+        self._used.discard(port)
+
+    def mark(self, port: int) -> None:
+        self._used.add(port)

@@ -1,0 +1,106 @@
+"""What a fresh cluster has before anyone asks: the system namespaces and the `kubernetes`
+Service (with its Endpoints and EndpointSlice) pointing at this API server.
+
+Invariants: idempotent — run at every start; existing objects are left alone except the
+kubernetes endpoints, which follow the server's current address and port.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steersman.api import errors, resources
+from steersman.apiserver import codec
+from steersman.apiserver.context import ApiContext
+from steersman.apiserver.registry import WriteOptions
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def _info(group: str, resource: str) -> resources.ResourceInfo:
+    info = resources.lookup(group, "v1", resource)
+    assert info is not None
+    return info
+
+
+async def rebuild_allocations(ctx: ApiContext) -> None:
+    services = ctx.registry(_info("", "services"))
+    listed = await ctx.store.list(services.strategy.list_prefix(""))
+    for kv in listed.items:
+        spec = codec.decode(kv).get("spec") or {}
+        for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else []):
+            if ip and ip != "None":
+                ctx.service_ips.mark(ip)
+        for port in spec.get("ports") or []:
+            if port.get("nodePort"):
+                ctx.node_ports.mark(int(port["nodePort"]))
+
+
+async def _ensure(ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]) -> None:
+    registry = ctx.registry(_info(group, resource))
+    try:
+        await registry.create(namespace, obj, WriteOptions())
+    except errors.ApiError as exc:
+        if exc.code != 409:
+            raise
+
+
+async def _put(ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]) -> None:
+    registry = ctx.registry(_info(group, resource))
+    name = obj["metadata"]["name"]
+    try:
+        await registry.update(namespace, name, obj, WriteOptions())
+    except errors.ApiError as exc:
+        if exc.code != 404:
+            raise
+        await registry.create(namespace, obj, WriteOptions())
+
+
+async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int) -> None:
+    await rebuild_allocations(ctx)
+    for name in SYSTEM_NAMESPACES:
+        await _ensure(ctx, "", "namespaces", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    service_ip = ctx.service_ips.nth(1)
+    await _ensure(
+        ctx,
+        "",
+        "services",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "kubernetes", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": service_ip,
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": secure_port}],
+                "sessionAffinity": "None",
+            },
+        },
+    )
+    await _put(
+        ctx,
+        "",
+        "endpoints",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {"name": "kubernetes", "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": [{"addresses": [{"ip": advertise_address}], "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}]}],
+        },
+    )
+    await _put(
+        ctx,
+        "discovery.k8s.io",
+        "endpointslices",
+        "default",
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "labels": {"kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [advertise_address], "conditions": {"ready": True}}],
+            "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}],
+        },
+    )

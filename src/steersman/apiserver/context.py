@@ -1,0 +1,36 @@
+"""Everything the handlers share: the store, one registry per resource, the allocators.
+
+Invariants: there is exactly one Registry per (group, resource); registries are created up
+front, so handlers never race to create them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from steersman.api.resources import RESOURCES, ResourceInfo
+from steersman.apiserver.allocators import IPAllocator, PortAllocator
+from steersman.apiserver.registry import NamespaceLifecycle, Registry
+from steersman.apiserver.strategies import strategy_for
+from steersman.storage.interface import Store
+
+
+@dataclass
+class ApiContext:
+    store: Store
+    service_ips: IPAllocator
+    node_ports: PortAllocator
+    registries: dict[tuple[str, str], Registry] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, store: Store, *, service_cidr: str, node_port_range: str) -> ApiContext:
+        ctx = cls(store, IPAllocator(service_cidr), PortAllocator(node_port_range))
+        namespaces = NamespaceLifecycle(store)
+        for info in RESOURCES:
+            strategy = strategy_for(info)
+            strategy.bind(ctx)
+            ctx.registries[(info.group, info.resource)] = Registry(info, strategy, store, namespaces)
+        return ctx
+
+    def registry(self, info: ResourceInfo) -> Registry:
+        return self.registries[(info.group, info.resource)]

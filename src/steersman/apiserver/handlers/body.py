@@ -1,0 +1,124 @@
+"""Reading request bodies into API objects, with Kubernetes' decoding rules.
+
+Invariants:
+- A body larger than 3 MiB is 413; a content type we do not decode is 415; bad syntax and
+  type mismatches are 400; none of them writes anything.
+- Unknown and duplicate fields follow `fieldValidation`: Strict fails with 400, Warn (the
+  default) adds one warning per field and drops it, Ignore drops it silently.
+- apiVersion/kind, when present, must name the endpoint's kind; when absent they are filled in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from steersman.api import errors, schema
+from steersman.api.resources import ResourceInfo
+from steersman.apiserver import negotiation
+
+FIELD_VALIDATION_VALUES = ("Ignore", "Warn", "Strict")
+
+
+async def read_body(request: web.Request) -> bytes:
+    length = request.content_length
+    if length is not None and length > negotiation.MAX_BODY_BYTES:
+        raise errors.too_large_error(negotiation.MAX_BODY_BYTES)
+    data = await request.content.read(negotiation.MAX_BODY_BYTES + 1)
+    if len(data) > negotiation.MAX_BODY_BYTES:
+        raise errors.too_large_error(negotiation.MAX_BODY_BYTES)
+    return data
+
+
+def field_validation(query: Any) -> str:
+    value = query.get("fieldValidation", "") or "Warn"
+    if value not in FIELD_VALIDATION_VALUES:
+        raise errors.bad_request_error(
+            f'fieldValidation: Invalid value: "{value}": fieldValidation must be one of "Ignore", "Warn", or "Strict"'
+        )
+    return value
+
+
+def dry_run(query: Any) -> bool:
+    values = query.getall("dryRun", []) if hasattr(query, "getall") else [query.get("dryRun")]
+    values = [v for v in values if v]
+    for v in values:
+        if v != "All":
+            raise errors.bad_request_error(f'dryRun: Unsupported value: "{v}": supported values: "All"')
+    return bool(values)
+
+
+def _cannot_handle(info: ResourceInfo, version: str, detail: str) -> errors.ApiError:
+    return errors.bad_request_error(f'{info.kind} in version "{version}" cannot be handled as a {info.kind}: {detail}')
+
+
+def check_type_meta(info: ResourceInfo, obj: Any, *, kind: str = "", api_version: str = "") -> dict[str, Any]:
+    """Make sure `obj` is an object of the endpoint's kind; fill in apiVersion/kind."""
+    kind = kind or info.kind
+    api_version = api_version or info.group_version
+    if not isinstance(obj, dict):
+        raise errors.bad_request_error(
+            f'{kind} in version "{api_version.split("/")[-1]}" cannot be handled as a {kind}: json: cannot unmarshal {_json_type(obj)} into Go value of type struct'
+        )
+    body_kind = obj.get("kind")
+    body_version = obj.get("apiVersion")
+    if body_version and body_version != api_version:
+        raise errors.bad_request_error(
+            f"the API version in the data ({body_version}) does not match the expected API version ({api_version})"
+        )
+    if body_kind and body_kind != kind:
+        raise errors.bad_request_error(f"the kind in the data ({body_kind}) does not match the expected kind ({kind})")
+    obj["apiVersion"] = api_version
+    obj["kind"] = kind
+    return obj
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "null"
+
+
+def check_schema(
+    info: ResourceInfo, obj: dict[str, Any], *, validation: str, warnings: list[str], raw: bytes | None = None, schema_name: str = ""
+) -> None:
+    """Apply Go-decoding type checks and the unknown/duplicate-field policy to `obj` in place."""
+    name = schema_name or info.schema_name
+    result = schema.check_object(name, obj)
+    if result.type_errors:
+        raise _cannot_handle(info, info.version, result.type_errors[0])
+    problems: list[str] = []
+    if raw is not None and validation != "Ignore" and raw[:1] in (b"{", b"["):
+        problems.extend(f'duplicate field "{f}"' for f in schema.duplicate_fields(raw))
+    problems.extend(f'unknown field "{f}"' for f in result.unknown_fields)
+    if result.unknown_fields:
+        schema.prune_unknown(name, obj)
+    if not problems:
+        return
+    if validation == "Strict":
+        raise _cannot_handle(info, info.version, "strict decoding error: " + ", ".join(problems))
+    if validation == "Warn":
+        warnings.extend(problems)
+
+
+async def decode_object(
+    request: web.Request, info: ResourceInfo, *, warnings: list[str], kind: str = "", api_version: str = "", schema_name: str = ""
+) -> dict[str, Any]:
+    raw = await read_body(request)
+    ctype = request.headers.get("Content-Type", "")
+    mt = negotiation.media_type(ctype)
+    if mt not in ("", negotiation.JSON, negotiation.YAML, "application/x-yaml", "text/yaml"):
+        raise errors.unsupported_media_type_error([negotiation.JSON, negotiation.YAML, negotiation.PROTOBUF])
+    if not raw.strip():
+        raise errors.bad_request_error("the body of the request was empty" if True else "")
+    obj = negotiation.decode_body(raw, ctype, kind_hint=f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}')
+    obj = check_type_meta(info, obj, kind=kind, api_version=api_version)
+    check_schema(info, obj, validation=field_validation(request.query), warnings=warnings, raw=raw if mt in ("", negotiation.JSON) else None, schema_name=schema_name)
+    return obj

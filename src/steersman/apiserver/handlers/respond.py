@@ -1,0 +1,80 @@
+"""Writing API responses: objects, lists, tables, and Status errors.
+
+Invariants: every response body is JSON (or YAML when asked); Warning headers use the
+`299 - "text"` form Kubernetes sends; list items carry no apiVersion/kind (as kube-apiserver).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from aiohttp import web
+
+from steersman.api import tables
+from steersman.api.resources import ResourceInfo
+from steersman.apiserver import negotiation
+from steersman.apiserver.negotiation import Accept
+from steersman.apiserver.registry import ListResult
+
+GZIP_MIN_BYTES = 128 * 1024
+
+
+def warning_header(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{escaped}"'
+
+
+def respond(
+    request: web.Request, body: Any, *, status: int = 200, accept: Accept | None = None, warnings: list[str] | None = None
+) -> web.Response:
+    media = accept.media if accept else negotiation.JSON
+    data = negotiation.encode(body, media)
+    resp = web.Response(body=data, status=status, content_type=media)
+    if warnings:
+        for w in dict.fromkeys(warnings):
+            resp.headers.add("Warning", warning_header(w))
+    if len(data) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("Accept-Encoding", ""):
+        resp.enable_compression()
+    return resp
+
+
+def object_body(info: ResourceInfo, obj: dict[str, Any], accept: Accept) -> Any:
+    if accept.as_kind == "Table":
+        return tables.build_table(info, [obj], now=_now(), resource_version=obj.get("metadata", {}).get("resourceVersion", ""))
+    if accept.as_kind == "PartialObjectMetadata":
+        return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{accept.as_version}", "metadata": obj.get("metadata", {})}
+    return obj
+
+
+def list_body(info: ResourceInfo, result: ListResult, accept: Accept, *, include_object: str = "Metadata") -> Any:
+    if accept.as_kind == "Table":
+        return tables.build_table(
+            info,
+            result.items,
+            now=_now(),
+            include_object=include_object,
+            resource_version=result.resource_version,
+            continue_token=result.continue_token,
+            remaining=result.remaining,
+        )
+    meta: dict[str, Any] = {"resourceVersion": result.resource_version}
+    if result.continue_token:
+        meta["continue"] = result.continue_token
+    if result.remaining is not None and result.continue_token:
+        meta["remainingItemCount"] = result.remaining
+    if accept.as_kind in ("PartialObjectMetadataList", "PartialObjectMetadata"):
+        return {
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": f"meta.k8s.io/{accept.as_version}",
+            "metadata": meta,
+            "items": [{"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{accept.as_version}", "metadata": o.get("metadata", {})} for o in result.items],
+        }
+    for item in result.items:
+        item.pop("apiVersion", None)
+        item.pop("kind", None)
+    return {"kind": info.list_kind, "apiVersion": info.group_version, "metadata": meta, "items": result.items}
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)

@@ -1,0 +1,106 @@
+"""The API server process: storage, bootstrap, HTTPS serving, periodic compaction.
+
+Invariants:
+- `run()` serves until cancelled; it is ready (`/readyz` ok) only after bootstrap finished.
+- Compaction runs every `compaction_interval` seconds to the revision seen one interval
+  earlier (as kube-apiserver drives etcd compaction), bounding history and storage growth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from steersman.apiserver.app import build_app
+from steersman.apiserver.bootstrap import bootstrap
+from steersman.apiserver.context import ApiContext
+from steersman.apiserver.metrics import ApiMetrics
+from steersman.storage import open_store
+
+log = logging.getLogger("steersman.apiserver")
+
+
+@dataclass
+class ApiServerConfig:
+    storage: str = "memory://"
+    bind_address: str = "127.0.0.1"
+    secure_port: int = 6443
+    advertise_address: str = "127.0.0.1"
+    service_cluster_ip_range: str = "10.96.0.0/12"
+    service_node_port_range: str = "30000-32767"
+    pki_dir: Path | None = None
+    token_auth_file: Path | None = None
+    compaction_interval: float = 300.0
+
+
+class ApiServer:
+    def __init__(self, config: ApiServerConfig) -> None:
+        self.config = config
+        self.ready: dict[str, bool] = {"ready": False}
+        self.started = asyncio.Event()
+
+    def _tls(self) -> tuple[ssl.SSLContext | None, Any]:
+        if self.config.pki_dir is None:
+            return None, None
+        from steersman.apiserver.authn import Authenticator, build_ssl_context
+        from steersman.pki import ensure_pki
+
+        hosts = sorted({self.config.advertise_address, self.config.bind_address, _first_service_ip(self.config.service_cluster_ip_range)} - {"0.0.0.0", "::"})
+        pki = ensure_pki(self.config.pki_dir, hosts=hosts)
+        context = build_ssl_context(pki)
+        authenticator = Authenticator(pki.ca_cert, self.config.token_auth_file)
+
+        def authenticate(request: web.Request) -> Any:
+            ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+            return authenticator.authenticate(der, request.headers.get("Authorization"))
+
+        return context, authenticate
+
+    async def run(self) -> None:
+        cfg = self.config
+        store = open_store(cfg.storage)
+        if asyncio.iscoroutine(store):
+            store = await store
+        ctx = ApiContext.build(store, service_cidr=cfg.service_cluster_ip_range, node_port_range=cfg.service_node_port_range)
+        ssl_context, authenticate = self._tls()
+        app = build_app(ctx, authenticate=authenticate, metrics=ApiMetrics(), ready=self.ready)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port, ssl_context=ssl_context, backlog=1024, reuse_address=True)
+        try:
+            await site.start()
+            await bootstrap(ctx, advertise_address=cfg.advertise_address, secure_port=cfg.secure_port)
+            self.ready["ready"] = True
+            self.started.set()
+            log.info("serving on https://%s:%d", cfg.bind_address, cfg.secure_port)
+            await self._compact_forever(store)
+        finally:
+            self.ready["ready"] = False
+            await runner.cleanup()
+            await store.close()
+
+    async def _compact_forever(self, store: Any) -> None:
+        previous = store.current_revision()
+        while True:
+            await asyncio.sleep(self.config.compaction_interval)
+            current = store.current_revision()
+            if previous > store.compacted_revision():
+                try:
+                    await store.compact(previous)
+                except Exception:  # compaction must never take the server down
+                    log.exception("compaction to %d failed", previous)
+            previous = current
+
+
+def _first_service_ip(cidr: str) -> str:
+    import ipaddress
+
+    net = ipaddress.ip_network(cidr, strict=False)
+    return str(net.network_address + 1)

@@ -1,0 +1,243 @@
+"""Strategies for core/v1 resources that differ from the default: pods, services,
+namespaces, nodes, persistent volumes and claims.
+
+Invariants:
+- Pods start Pending with their QoS class; bound, running pods are deleted gracefully
+  (deletionTimestamp + grace; the kubelet finishes the deletion), others at once.
+- Services hold their ClusterIP and NodePorts from create (or update) until delete; an
+  allocation for a write that fails is released.
+- Namespaces carry the `kubernetes.io/metadata.name` label; deleting one turns it Terminating
+  until its spec.finalizers are emptied through /finalize.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steersman.api import errors
+from steersman.apiserver.allocators import AllocationError
+from steersman.apiserver.strategies import register
+from steersman.apiserver.strategies.base import Strategy
+
+
+def _qos_class(pod: dict[str, Any]) -> str:
+    spec = pod.get("spec") or {}
+    containers = list(spec.get("containers") or []) + list(spec.get("initContainers") or [])
+    requests_seen = False
+    guaranteed = True
+    for c in containers:
+        res = c.get("resources") or {}
+        req = res.get("requests") or {}
+        lim = res.get("limits") or {}
+        if req or lim:
+            requests_seen = True
+        for r in ("cpu", "memory"):
+            if r not in lim or (r in req and str(req[r]) != str(lim[r])):
+                guaranteed = False
+    if not requests_seen:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+class PodStrategy(Strategy):
+    return_deleted_object = True
+
+    def initial_status(self, obj: dict[str, Any]) -> Any:
+        return {"phase": "Pending", "qosClass": _qos_class(obj)}
+
+    def prepare_for_create(self, obj: dict[str, Any]) -> None:
+        super().prepare_for_create(obj)
+        spec = obj.setdefault("spec", {})
+        # ServiceAccount admission: every pod runs as a service account.
+        if not spec.get("serviceAccountName"):
+            spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
+        spec["serviceAccount"] = spec["serviceAccountName"]
+        # Priority admission (no PriorityClass named: priority 0).
+        if "priority" not in spec and not spec.get("priorityClassName"):
+            spec["priority"] = 0
+
+    def prepare_for_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        super().prepare_for_update(new, old)
+        spec = new.get("spec")
+        old_spec = old.get("spec") or {}
+        if isinstance(spec, dict):
+            for field in ("serviceAccountName", "serviceAccount", "priority"):
+                if field not in spec and field in old_spec:
+                    spec[field] = old_spec[field]
+
+    def graceful_delete_seconds(self, obj: dict[str, Any], requested: int | None) -> int:
+        spec = obj.get("spec") or {}
+        phase = (obj.get("status") or {}).get("phase")
+        if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+            return 0
+        if requested is not None:
+            return max(0, requested)
+        grace = spec.get("terminationGracePeriodSeconds")
+        return 30 if grace is None else max(0, int(grace))
+
+
+class ServiceStrategy(Strategy):
+    def initial_status(self, obj: dict[str, Any]) -> Any:
+        return {"loadBalancer": {}}
+
+    def _needs_cluster_ip(self, spec: dict[str, Any]) -> bool:
+        return spec.get("type", "ClusterIP") != "ExternalName" and spec.get("clusterIP") != "None"
+
+    def _needs_node_ports(self, spec: dict[str, Any]) -> bool:
+        return spec.get("type") in ("NodePort", "LoadBalancer")
+
+    async def before_create(self, obj: dict[str, Any], *, dry_run: bool) -> None:
+        spec = obj.setdefault("spec", {})
+        taken_ip = ""
+        taken_ports: list[int] = []
+        try:
+            if self._needs_cluster_ip(spec):
+                requested = spec.get("clusterIP") or ((spec.get("clusterIPs") or [None])[0])
+                try:
+                    ip = self.ctx.service_ips.allocate(requested or None)
+                except AllocationError as exc:
+                    raise errors.invalid_error("Service", obj["metadata"]["name"], [errors.invalid("spec.clusterIPs", [requested], str(exc))]) from None
+                taken_ip = ip
+                spec["clusterIP"] = ip
+                spec["clusterIPs"] = [ip]
+                spec.setdefault("ipFamilies", ["IPv4"])
+                spec.setdefault("ipFamilyPolicy", "SingleStack")
+            elif spec.get("clusterIP") == "None":
+                spec["clusterIPs"] = ["None"]
+                spec.setdefault("ipFamilies", ["IPv4"])
+                spec.setdefault("ipFamilyPolicy", "SingleStack")
+            if self._needs_node_ports(spec):
+                taken_ports = self._allocate_node_ports(obj, spec, set())
+        except BaseException:
+            if taken_ip:
+                self.ctx.service_ips.release(taken_ip)
+            for p in taken_ports:
+                self.ctx.node_ports.release(p)
+            raise
+        if dry_run:
+            self._release(obj)
+
+    def _allocate_node_ports(self, obj: dict[str, Any], spec: dict[str, Any], keep: set[int]) -> list[int]:
+        taken: list[int] = []
+        try:
+            for i, port in enumerate(spec.get("ports") or []):
+                requested = port.get("nodePort")
+                if requested and requested in keep:
+                    continue
+                try:
+                    got = self.ctx.node_ports.allocate(requested or None)
+                except AllocationError as exc:
+                    raise errors.invalid_error(
+                        "Service", obj["metadata"]["name"], [errors.invalid(f"spec.ports[{i}].nodePort", requested, str(exc))]
+                    ) from None
+                taken.append(got)
+                port["nodePort"] = got
+        except BaseException:
+            for p in taken:
+                self.ctx.node_ports.release(p)
+            raise
+        return taken
+
+    async def after_create_failed(self, obj: dict[str, Any]) -> None:
+        self._release(obj)
+
+    def _release(self, obj: dict[str, Any]) -> None:
+        spec = obj.get("spec") or {}
+        for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else []):
+            if ip and ip != "None":
+                self.ctx.service_ips.release(ip)
+        for port in spec.get("ports") or []:
+            if port.get("nodePort"):
+                self.ctx.node_ports.release(port["nodePort"])
+
+    async def before_update(self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool) -> None:
+        spec = new.setdefault("spec", {})
+        old_spec = old.get("spec") or {}
+        # Keep the allocated IP when the client leaves it out (kubectl apply does).
+        if self._needs_cluster_ip(spec) and not spec.get("clusterIP") and old_spec.get("clusterIP"):
+            spec["clusterIP"] = old_spec["clusterIP"]
+            spec["clusterIPs"] = old_spec.get("clusterIPs") or [old_spec["clusterIP"]]
+        old_ports = {p.get("nodePort") for p in old_spec.get("ports") or [] if p.get("nodePort")}
+        self._pending: list[int] = []
+        if self._needs_node_ports(spec):
+            self._pending = self._allocate_node_ports(new, spec, old_ports)
+            if dry_run:
+                for p in self._pending:
+                    self.ctx.node_ports.release(p)
+                return
+        if not dry_run:
+            new_ports = {p.get("nodePort") for p in spec.get("ports") or [] if p.get("nodePort")}
+            for p in old_ports - new_ports:
+                self.ctx.node_ports.release(p)
+            if not self._needs_node_ports(spec):
+                for port in spec.get("ports") or []:
+                    port.pop("nodePort", None)
+
+    async def after_update_failed(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        for p in getattr(self, "_pending", []):
+            self.ctx.node_ports.release(p)
+
+    async def after_delete(self, obj: dict[str, Any]) -> None:
+        self._release(obj)
+
+
+class NamespaceStrategy(Strategy):
+    def initial_status(self, obj: dict[str, Any]) -> Any:
+        return {"phase": "Active"}
+
+    def _label(self, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        if meta.get("name"):
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta["name"]
+
+    def prepare_for_create(self, obj: dict[str, Any]) -> None:
+        super().prepare_for_create(obj)
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("finalizers", ["kubernetes"])
+        self._label(obj)
+
+    def prepare_for_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        super().prepare_for_update(new, old)
+        # spec.finalizers changes only through /finalize.
+        new["spec"] = dict(old.get("spec") or {})
+        self._label(new)
+
+    def prepare_for_status_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        super().prepare_for_status_update(new, old)
+        self._label(new)
+
+    def has_pending_finalizers(self, obj: dict[str, Any]) -> bool:
+        return bool((obj.get("spec") or {}).get("finalizers"))
+
+    def on_deletion_started(self, obj: dict[str, Any]) -> None:
+        obj.setdefault("status", {})["phase"] = "Terminating"
+
+    def should_delete_on_update(self, obj: dict[str, Any]) -> bool:
+        return super().should_delete_on_update(obj) and not self.has_pending_finalizers(obj)
+
+
+class NodeStrategy(Strategy):
+    def prepare_for_create(self, obj: dict[str, Any]) -> None:
+        status = obj.get("status")
+        super().prepare_for_create(obj)
+        # Nodes may set their status on create (the kubelet registers with it).
+        if status is not None:
+            obj["status"] = status
+
+
+class PersistentVolumeStrategy(Strategy):
+    def initial_status(self, obj: dict[str, Any]) -> Any:
+        return {"phase": "Pending"}
+
+
+class PersistentVolumeClaimStrategy(Strategy):
+    def initial_status(self, obj: dict[str, Any]) -> Any:
+        return {"phase": "Pending"}
+
+
+register("", "pods", PodStrategy)
+register("", "services", ServiceStrategy)
+register("", "namespaces", NamespaceStrategy)
+register("", "nodes", NodeStrategy)
+register("", "persistentvolumes", PersistentVolumeStrategy)
+register("", "persistentvolumeclaims", PersistentVolumeClaimStrategy)

@@ -1,0 +1,122 @@
+"""The `steersman` command (DESIGN §1, command-line contract).
+
+Invariants: every subcommand is a thin shell over a component's `run()`; flags follow
+Kubernetes' names where one exists; exit codes: 0 ok, 1 failure, 2 usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from steersman import GIT_VERSION
+
+
+def default_data_dir() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/lib/steersman")
+    return Path.home() / ".local" / "share" / "steersman"
+
+
+def run_async(coro: object) -> None:
+    try:
+        import uvloop
+
+        uvloop.run(coro)  # type: ignore[arg-type]
+    except ImportError:  # pragma: no cover
+        asyncio.run(coro)  # type: ignore[arg-type]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(GIT_VERSION, prog_name="steersman")
+def cli() -> None:
+    """steersman: Kubernetes, written in Python."""
+
+
+@cli.command()
+@click.option("--storage", default="memory://", show_default=True, help="sqlite:///path.db | memory:// | etcd://host:port")
+@click.option("--bind-address", default="127.0.0.1", show_default=True)
+@click.option("--secure-port", default=6443, show_default=True, type=int)
+@click.option("--advertise-address", default="127.0.0.1", show_default=True)
+@click.option("--service-cluster-ip-range", default="10.96.0.0/12", show_default=True)
+@click.option("--service-node-port-range", default="30000-32767", show_default=True)
+@click.option("--pki-dir", type=click.Path(path_type=Path), required=True, help="CA, serving and client certificates (created if missing)")
+@click.option("--token-auth-file", type=click.Path(path_type=Path, exists=True), default=None)
+@click.option("--etcd-compaction-interval", default=300.0, type=float, show_default=True, help="seconds")
+@click.option("-v", "--v", "verbosity", default=0, type=int)
+def apiserver(
+    storage: str,
+    bind_address: str,
+    secure_port: int,
+    advertise_address: str,
+    service_cluster_ip_range: str,
+    service_node_port_range: str,
+    pki_dir: Path,
+    token_auth_file: Path | None,
+    etcd_compaction_interval: float,
+    verbosity: int,
+) -> None:
+    """Run the API server."""
+    from steersman.apiserver.server import ApiServer, ApiServerConfig
+
+    _logging(verbosity)
+    config = ApiServerConfig(
+        storage=storage,
+        bind_address=bind_address,
+        secure_port=secure_port,
+        advertise_address=advertise_address,
+        service_cluster_ip_range=service_cluster_ip_range,
+        service_node_port_range=service_node_port_range,
+        pki_dir=pki_dir,
+        token_auth_file=token_auth_file,
+        compaction_interval=etcd_compaction_interval,
+    )
+    try:
+        run_async(ApiServer(config).run())
+    except KeyboardInterrupt:
+        pass
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="default: /var/lib/steersman (root) or ~/.local/share/steersman")
+@click.option("--secure-port", default=6443, show_default=True, type=int)
+@click.option("--nodes", default=1, show_default=True, type=int)
+@click.option("--detach", is_flag=True, help="return once the cluster is ready; stop it with `steersman down`")
+@click.option("-v", "--v", "verbosity", default=0, type=int)
+def up(data_dir: Path | None, secure_port: int, nodes: int, detach: bool, verbosity: int) -> None:
+    """Start a local cluster and keep it running."""
+    from steersman.cli.up import Cluster
+
+    _logging(verbosity)
+    cluster = Cluster(data_dir or default_data_dir(), secure_port=secure_port, nodes=nodes)
+    sys.exit(cluster.up(detach=detach))
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def down(data_dir: Path | None) -> None:
+    """Stop a cluster started with `steersman up --detach`."""
+    from steersman.cli.up import Cluster
+
+    sys.exit(Cluster(data_dir or default_data_dir()).down())
+
+
+def _logging(verbosity: int) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbosity >= 4 else logging.INFO,
+        format="%(asctime)s %(levelname).1s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main() -> None:
+    cli(prog_name="steersman")
+
+
+if __name__ == "__main__":
+    main()

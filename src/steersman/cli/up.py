@@ -1,0 +1,204 @@
+"""`steersman up` / `steersman down`: one command starts and supervises a local cluster.
+
+Invariants:
+- All state lives in the data dir: `pki/`, `state.db` (sqlite), `admin.kubeconfig`,
+  `steersman.log` (detached), `up.pid` (the supervisor) and `<component>.pid` per child.
+- Each component runs as its own child process; a child that dies is restarted (with
+  backoff), so `kill -9` of the API server is survived without losing acknowledged writes.
+- On SIGTERM/SIGINT the supervisor stops its children (SIGTERM, then SIGKILL after a grace
+  period) and removes its pid files. It only ever signals processes it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+READY_TIMEOUT = 30.0
+STOP_GRACE = 5.0
+
+
+class Component:
+    def __init__(self, name: str, argv: list[str], pid_file: Path, log_file: Path | None) -> None:
+        self.name = name
+        self.argv = argv
+        self.pid_file = pid_file
+        self.log_file = log_file
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self.next_start = 0.0
+
+    def start(self) -> None:
+        out = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115 - child keeps it
+        self.proc = subprocess.Popen(self.argv, stdout=out or None, stderr=subprocess.STDOUT if out else None, stdin=subprocess.DEVNULL)
+        if out:
+            out.close()
+        self.pid_file.write_text(f"{self.proc.pid}\n")
+
+    def stop(self) -> None:
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        with contextlib.suppress(FileNotFoundError):
+            self.pid_file.unlink()
+
+
+class Cluster:
+    def __init__(self, data_dir: Path, *, secure_port: int = 6443, nodes: int = 1) -> None:
+        self.data_dir = data_dir.resolve()
+        self.secure_port = secure_port
+        self.nodes = nodes
+        self.kubeconfig = self.data_dir / "admin.kubeconfig"
+        self.pid_file = self.data_dir / "up.pid"
+        self._stopping = False
+
+    # -- set-up -------------------------------------------------------------
+    def _prepare(self) -> None:
+        from steersman.pki import ensure_pki
+        from steersman.pki.kubeconfig import write_kubeconfig
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pki = ensure_pki(self.data_dir / "pki", hosts=["127.0.0.1", "10.96.0.1"])
+        self.pki = pki
+        write_kubeconfig(
+            self.kubeconfig,
+            server=f"https://127.0.0.1:{self.secure_port}",
+            ca_pem=pki.ca_cert.read_bytes(),
+            cert_pem=pki.admin_cert.read_bytes(),
+            key_pem=pki.admin_key.read_bytes(),
+        )
+
+    def _components(self) -> list[Component]:
+        log = self.data_dir / "apiserver.log"
+        argv = [
+            sys.executable,
+            "-m",
+            "steersman",
+            "apiserver",
+            "--storage",
+            f"sqlite://{self.data_dir / 'state.db'}",
+            "--secure-port",
+            str(self.secure_port),
+            "--pki-dir",
+            str(self.data_dir / "pki"),
+        ]
+        return [Component("apiserver", argv, self.data_dir / "apiserver.pid", log)]
+
+    def _running_pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def _ready(self) -> bool:
+        ctx = ssl.create_default_context(cafile=str(self.pki.ca_cert))
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{self.secure_port}/readyz", context=ctx, timeout=1) as resp:
+                return bool(resp.status == 200)
+        except (OSError, ValueError):
+            return False
+
+    def _wait_ready(self, alive: object = None) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._ready():
+                return True
+            if callable(alive) and not alive():
+                return False
+            time.sleep(0.05)
+        return False
+
+    def _banner(self) -> None:
+        print(f"steersman is ready at https://127.0.0.1:{self.secure_port}", flush=True)
+        print(f"export KUBECONFIG={self.kubeconfig}", flush=True)
+
+    # -- up -----------------------------------------------------------------
+    def up(self, *, detach: bool) -> int:
+        if self._running_pid() is not None:
+            print(f"steersman is already running for {self.data_dir} (pid {self._running_pid()})", file=sys.stderr)
+            return 1
+        self._prepare()
+        if detach:
+            return self._detach()
+        return self._supervise()
+
+    def _detach(self) -> int:
+        log = open(self.data_dir / "steersman.log", "ab")  # noqa: SIM115 - handed to the child
+        argv = [sys.executable, "-m", "steersman", "up", "--data-dir", str(self.data_dir), "--secure-port", str(self.secure_port)]
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        if not self._wait_ready(alive=lambda: proc.poll() is None):
+            print(f"steersman did not become ready; see {self.data_dir / 'steersman.log'}", file=sys.stderr)
+            return 1
+        self._banner()
+        return 0
+
+    def _supervise(self) -> int:
+        self.pid_file.write_text(f"{os.getpid()}\n")
+        components = self._components()
+
+        def stop(signum: int, _frame: object) -> None:
+            self._stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            for c in components:
+                c.start()
+            if not self._wait_ready(alive=lambda: all(c.proc is not None and c.proc.poll() is None for c in components)):
+                print(f"steersman did not become ready; see {self.data_dir}/*.log", file=sys.stderr)
+                return 1
+            self._banner()
+            while not self._stopping:
+                for c in components:
+                    if c.proc is not None and c.proc.poll() is not None and time.monotonic() >= c.next_start:
+                        c.restarts += 1
+                        print(f"{c.name} exited with {c.proc.returncode}; restarting", file=sys.stderr, flush=True)
+                        c.next_start = time.monotonic() + min(10.0, 0.1 * 2 ** min(c.restarts, 7))
+                        c.start()
+                time.sleep(0.1)
+            return 0
+        finally:
+            for c in reversed(components):
+                c.stop()
+            with contextlib.suppress(FileNotFoundError):
+                self.pid_file.unlink()
+
+    # -- down ---------------------------------------------------------------
+    def down(self) -> int:
+        pid = self._running_pid()
+        if pid is None:
+            print(f"steersman is not running for {self.data_dir}", file=sys.stderr)
+            return 1
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE * 3
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                print("steersman stopped")
+                return 0
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+        print("steersman killed")
+        return 0
