@@ -44,6 +44,8 @@ class ApiServer:
         self.config = config
         self.ready: dict[str, bool] = {"ready": False}
         self.started = asyncio.Event()
+        self.port = config.secure_port
+        self.ctx: ApiContext | None = None
 
     def _tls(self) -> tuple[ssl.SSLContext | None, Any]:
         if self.config.pki_dir is None:
@@ -69,6 +71,7 @@ class ApiServer:
         if asyncio.iscoroutine(store):
             store = await store
         ctx = ApiContext.build(store, service_cidr=cfg.service_cluster_ip_range, node_port_range=cfg.service_node_port_range)
+        self.ctx = ctx
         ssl_context, authenticate = self._tls()
         app = build_app(ctx, authenticate=authenticate, metrics=ApiMetrics(), ready=self.ready)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -76,6 +79,7 @@ class ApiServer:
         site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port, ssl_context=ssl_context, backlog=1024, reuse_address=True)
         try:
             await site.start()
+            self.port = runner.addresses[0][1]
             await bootstrap(ctx, advertise_address=cfg.advertise_address, secure_port=cfg.secure_port)
             self.ready["ready"] = True
             self.started.set()
