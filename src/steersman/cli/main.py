@@ -82,6 +82,20 @@ def apiserver(
         pass
 
 
+@cli.command("controller-manager")
+@click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option("-v", "--v", "verbosity", default=0, type=int)
+def controller_manager(kubeconfig: Path, verbosity: int) -> None:
+    """Run the controller manager."""
+    from steersman.controllers.manager import ControllerManager
+
+    _logging(verbosity)
+    try:
+        run_async(ControllerManager(kubeconfig).run())
+    except KeyboardInterrupt:
+        pass
+
+
 @cli.command()
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="default: /var/lib/steersman (root) or ~/.local/share/steersman")
 @click.option("--secure-port", default=6443, show_default=True, type=int)

@@ -95,7 +95,11 @@ class Cluster:
             "--pki-dir",
             str(self.data_dir / "pki"),
         ]
-        return [Component("apiserver", argv, self.data_dir / "apiserver.pid", log)]
+        controller_manager = [sys.executable, "-m", "steersman", "controller-manager", "--kubeconfig", str(self.kubeconfig)]
+        return [
+            Component("apiserver", argv, self.data_dir / "apiserver.pid", log),
+            Component("controller-manager", controller_manager, self.data_dir / "controller-manager.pid", self.data_dir / "controller-manager.log"),
+        ]
 
     def _running_pid(self) -> int | None:
         try:

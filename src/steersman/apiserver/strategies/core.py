@@ -77,6 +77,7 @@ class PodStrategy(Strategy):
 
 
 class ServiceStrategy(Strategy):
+    return_deleted_object = True
     def initial_status(self, obj: dict[str, Any]) -> Any:
         return {"loadBalancer": {}}
 
@@ -226,16 +227,23 @@ class NodeStrategy(Strategy):
 
 
 class PersistentVolumeStrategy(Strategy):
+    return_deleted_object = True
     def initial_status(self, obj: dict[str, Any]) -> Any:
         return {"phase": "Pending"}
 
 
 class PersistentVolumeClaimStrategy(Strategy):
+    return_deleted_object = True
     def initial_status(self, obj: dict[str, Any]) -> Any:
         return {"phase": "Pending"}
 
 
+class ServiceAccountStrategy(Strategy):
+    return_deleted_object = True
+
+
 register("", "pods", PodStrategy)
+register("", "serviceaccounts", ServiceAccountStrategy)
 register("", "services", ServiceStrategy)
 register("", "namespaces", NamespaceStrategy)
 register("", "nodes", NodeStrategy)

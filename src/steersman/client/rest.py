@@ -1,0 +1,106 @@
+"""An async REST client for the Kubernetes API (the part of client-go's rest client that
+steersman's own components need).
+
+Invariants:
+- One aiohttp session (connection pool) per client; TLS from the kubeconfig's CA and client
+  certificate, or a bearer token.
+- Non-2xx answers raise `ApiStatusError` carrying the server's Status body; callers decide
+  by `code`/`reason`, never by parsing messages.
+- `watch` yields decoded watch events until the server ends the stream or the caller stops.
+"""
+
+from __future__ import annotations
+
+import ssl
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+
+class ApiStatusError(Exception):
+    def __init__(self, code: int, status: dict[str, Any]) -> None:
+        super().__init__(status.get("message") or f"HTTP {code}")
+        self.code = code
+        self.status = status
+        self.reason = status.get("reason", "")
+
+
+class RestClient:
+    def __init__(self, server: str, *, ssl_context: ssl.SSLContext | None = None, token: str | None = None, user_agent: str = "steersman") -> None:
+        self.server = server.rstrip("/")
+        self._ssl = ssl_context
+        self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._session: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def from_kubeconfig(cls, path: Path, *, user_agent: str = "steersman") -> RestClient:
+        from steersman.pki.kubeconfig import load_kubeconfig
+
+        cfg = load_kubeconfig(path)
+        ctx: ssl.SSLContext | None = None
+        if cfg.server.startswith("https"):
+            ctx = ssl.create_default_context(cadata=cfg.ca_pem.decode() if cfg.ca_pem else None)
+            if cfg.cert_pem and cfg.key_pem:
+                # ssl wants files: write them to a private temp dir for the load.
+                with tempfile.TemporaryDirectory() as tmp:
+                    cert = Path(tmp) / "c.pem"
+                    key = Path(tmp) / "k.pem"
+                    cert.write_bytes(cfg.cert_pem)
+                    key.write_bytes(cfg.key_pem)
+                    ctx.load_cert_chain(str(cert), str(key))
+        return cls(cfg.server, ssl_context=ctx, token=cfg.token, user_agent=user_agent)
+
+    def _session_get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(ssl=self._ssl if self._ssl is not None else False, limit=64)
+            self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def request(
+        self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None, content_type: str = "application/json"
+    ) -> Any:
+        data = orjson.dumps(body) if body is not None else None
+        headers = {"Content-Type": content_type} if data is not None else None
+        async with self._session_get().request(method, self.server + path, params=params, data=data, headers=headers) as resp:
+            raw = await resp.read()
+            parsed = orjson.loads(raw) if raw else None
+            if resp.status >= 300:
+                status = parsed if isinstance(parsed, dict) else {"message": raw.decode(errors="replace"), "code": resp.status}
+                raise ApiStatusError(resp.status, status)
+            return parsed
+
+    async def get(self, path: str, **params: str) -> Any:
+        return await self.request("GET", path, params=params or None)
+
+    async def create(self, path: str, body: Any) -> Any:
+        return await self.request("POST", path, body=body)
+
+    async def update(self, path: str, body: Any) -> Any:
+        return await self.request("PUT", path, body=body)
+
+    async def patch(self, path: str, body: Any, *, patch_type: str = "application/merge-patch+json") -> Any:
+        return await self.request("PATCH", path, body=body, content_type=patch_type)
+
+    async def delete(self, path: str, body: Any = None, **params: str) -> Any:
+        return await self.request("DELETE", path, params=params or None, body=body)
+
+    async def watch(self, path: str, **params: str) -> AsyncIterator[dict[str, Any]]:
+        params = dict(params, watch="true")
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        async with self._session_get().get(self.server + path, params=params, timeout=timeout) as resp:
+            if resp.status >= 300:
+                raw = await resp.read()
+                raise ApiStatusError(resp.status, orjson.loads(raw) if raw else {"code": resp.status})
+            async for line in resp.content:
+                if line.strip():
+                    yield orjson.loads(line)

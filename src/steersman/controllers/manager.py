@@ -1,0 +1,43 @@
+"""The controller manager: runs every controller against the API server.
+
+Invariants: controllers run as children of one TaskGroup; a failing controller is logged and
+restarted after a pause, never taking the others down. (Leader election arrives with the
+scheduler/controller issue; today a single instance runs.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from steersman.client.rest import RestClient
+from steersman.controllers.namespace import NamespaceController
+
+log = logging.getLogger("steersman.controllers")
+
+
+class ControllerManager:
+    def __init__(self, kubeconfig: Path) -> None:
+        self.kubeconfig = kubeconfig
+
+    async def run(self) -> None:
+        client = RestClient.from_kubeconfig(self.kubeconfig, user_agent="steersman-controller-manager")
+        controllers: dict[str, Callable[[], Awaitable[None]]] = {
+            "namespace": NamespaceController(client).run,
+        }
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for name, run in controllers.items():
+                    tg.create_task(self._keep_running(name, run))
+        finally:
+            await client.close()
+
+    async def _keep_running(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            try:
+                await run()
+            except Exception:
+                log.exception("controller %s failed; restarting", name)
+            await asyncio.sleep(1)
