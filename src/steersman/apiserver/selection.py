@@ -21,7 +21,7 @@ class Selection:
             try:
                 self._labels = labels.parse_selector(label_selector)
             except ValueError as exc:
-                raise errors.bad_request_error(f"unable to parse requirement: {exc}" if "unable to parse" not in str(exc) else str(exc)) from None
+                raise errors.bad_request_error(str(exc)) from None
         if field_selector.strip():
             try:
                 self._fields = fields.parse_field_selector(field_selector)
