@@ -193,3 +193,17 @@ class Store(Protocol):
     def compacted_revision(self) -> int: ...
 
     async def close(self) -> None: ...
+
+
+class WatchOverflowError(StorageError):
+    """A watcher fell too far behind (its buffer filled up) and was terminated; the client
+    re-watches from the last revision it saw."""
+
+    def __init__(self, prefix: str, buffered: int) -> None:
+        super().__init__(f"watch on {prefix!r} fell behind by more than {buffered} events")
+        self.prefix = prefix
+        self.buffered = buffered
+
+
+class StoreClosedError(StorageError):
+    """The store was closed (or failed and stopped writing)."""

@@ -1,0 +1,757 @@
+"""Strategic merge patch as the API server applies it (apimachinery's strategicpatch, apply side).
+
+The schema (a compiled `steersman.api.schema.Node`) plays the Go struct tags: a field's
+`x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key` say whether a list is merged by
+key (maps), unioned (primitives) or replaced; maps merge recursively unless `replace`.
+
+Directives: `$patch: replace|delete` in a map, `{"$patch": "delete", <key>: v}` /
+`{"$patch": "replace"}` in a merging list, `$retainKeys`, `$deleteFromPrimitiveList/<f>`,
+`$setElementOrder/<f>`; `null` deletes a field. Result order follows Go: `$setElementOrder`,
+then the patch's order, then the live object's.
+
+Invariants:
+- The inputs are never mutated: both are copied first (Go mutates them in place).
+- Behaviour mirrors Go where it is observable, including quirks: values added where the live
+  object had nothing keep nested `$setElementOrder`-style keys (decoding later drops them),
+  `$patch: replace` keeps the rest of its map unprocessed, and list element order is decided
+  by Go's comparator even when it is inconsistent.
+- Errors raise `PatchError` (a ValueError) with Go's message and the HTTP code the API server
+  answers with (`api_error()` builds the Status): 400 for malformed directives, 422 for lists of
+  lists, 500 for the rest (Go returns them as plain errors).
+- JSON values keep Go's types: int (int64) and float (float64) differ, bool is not int.
+Pure data: no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import orjson
+
+from steersman.api.errors import ApiError, bad_request_error, go_value
+from steersman.api.schema import (
+    K_ANY,
+    K_ARRAY,
+    K_BYTES,
+    K_MAP,
+    K_OBJECT,
+    NO_PATCH_META,
+    Node,
+    PatchMeta,
+    compiled,
+)
+
+DIRECTIVE_MARKER = "$patch"
+DELETE_DIRECTIVE = "delete"
+REPLACE_DIRECTIVE = "replace"
+MERGE_DIRECTIVE = "merge"
+RETAIN_KEYS_STRATEGY = "retainKeys"
+RETAIN_KEYS_DIRECTIVE = "$retainKeys"
+DELETE_FROM_PRIMITIVE_LIST_PREFIX = "$deleteFromPrimitiveList"
+SET_ELEMENT_ORDER_PREFIX = "$setElementOrder"
+
+# mergepatch's sentinel errors
+ERR_BAD_JSON_DOC = "invalid JSON document"
+ERR_NO_LIST_OF_LISTS = "lists of lists are not supported"
+ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST = "invalid patch format of primitive list"
+ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS = "invalid patch format of retainKeys"
+ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST = "invalid patch format of setElementOrder list"
+ERR_PATCH_CONTENT_NOT_MATCH_RETAIN_KEYS = "patch content doesn't match retainKeys list"
+ERR_UNSUPPORTED_STRATEGIC_MERGE_PATCH_FORMAT = "strategic merge patch format is not supported"
+
+_BAD_REQUEST = frozenset(
+    {
+        ERR_BAD_JSON_DOC,
+        ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST,
+        ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS,
+        ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST,
+        ERR_UNSUPPORTED_STRATEGIC_MERGE_PATCH_FORMAT,
+    }
+)
+_UNPROCESSABLE = frozenset({ERR_NO_LIST_OF_LISTS, ERR_PATCH_CONTENT_NOT_MATCH_RETAIN_KEYS})
+GENERIC_422_MESSAGE = "the server rejected our request due to an error in our request"
+
+
+class PatchError(ValueError):
+    """A patch the API server refuses; `code` is the HTTP status it answers with."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is None:  # interpretStrategicMergePatchError's classification
+            code = 400 if message in _BAD_REQUEST else 422 if message in _UNPROCESSABLE else 500
+        self.code = code
+
+    def api_error(self) -> ApiError:
+        if self.code == 400:
+            return bad_request_error(self.message)
+        if self.code == 422:  # NewGenericServerResponse(422, ...): Go's text is dropped
+            return ApiError(422, "Invalid", GENERIC_422_MESSAGE, {})
+        return ApiError(self.code, "", self.message)  # not a Status error: reason Unknown
+
+
+# ---------------------------------------------------------------------------
+# Go's fmt, for error messages
+
+
+def go_type_of(v: Any) -> str:
+    """reflect.TypeOf(v).String() for a decoded JSON value."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, dict):
+        return "map[string]interface {}"
+    if isinstance(v, list):
+        return "[]interface {}"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int64"
+    return "float64"
+
+
+def _go_float(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 64) as %v prints it: exponent form below 1e-4 or from 1e6."""
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if math.isnan(f):
+        return "NaN"
+    neg = "-" if math.copysign(1.0, f) < 0 else ""
+    if f == 0:
+        return neg + "0"
+    mant, _, exp = repr(abs(f)).partition("e")  # repr gives the shortest round-trip digits
+    int_part, _, frac = mant.partition(".")
+    raw = int_part + (frac if frac != "0" else "")
+    digits = raw.lstrip("0")
+    point = (
+        len(int_part) + (int(exp) if exp else 0) - (len(raw) - len(digits))
+    )  # 0.DIGITS x 10^point
+    digits = digits.rstrip("0")
+    x = point - 1
+    if x < -4 or x >= 6:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{neg}{m}e{'-' if x < 0 else '+'}{abs(x):02d}"
+    if point <= 0:
+        return f"{neg}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return f"{neg}{digits}{'0' * (point - len(digits))}"
+    return f"{neg}{digits[:point]}.{digits[point:]}"
+
+
+def go_sprint(v: Any) -> str:
+    """fmt's %v for a decoded JSON value (maps print with sorted keys)."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return _go_float(v)
+    if isinstance(v, list):
+        return "[" + " ".join(go_sprint(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{go_sprint(v[k])}" for k in sorted(v)) + "]"
+    return str(v)
+
+
+def _go_s(v: Any) -> str:
+    """fmt's %s for a decoded JSON value."""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, dict | list):
+        return go_sprint(v)
+    return f"%!s({go_type_of(v)}={go_sprint(v)})" if v is not None else "%!s(<nil>)"
+
+
+def _err_bad_arg_type(expected: str, actual: Any) -> PatchError:
+    return PatchError(f"expected a {expected}, but received a {go_type_of(actual)}")
+
+
+def _err_no_merge_key(m: dict[str, Any], key: str) -> PatchError:
+    return PatchError(f"map: {go_sprint(m)} does not contain declared merge key: {key}")
+
+
+def _err_bad_patch_type(t: Any, m: dict[str, Any]) -> PatchError:
+    return PatchError(f"unknown patch type: {_go_s(t)} in map: {go_sprint(m)}")
+
+
+_MAP_T = "map[string]interface {}"
+_SLICE_T = "[]interface {}"
+
+
+def _go_eq(a: Any, b: Any) -> bool:
+    """Go's == on interface{} values: same dynamic type and equal value."""
+    return type(a) is type(b) and a == b
+
+
+def _hkey(v: Any) -> Any:
+    """A dict key with Go's interface equality, or None for values Go cannot compare."""
+    if isinstance(v, dict | list):
+        return None
+    return (type(v), v)
+
+
+# ---------------------------------------------------------------------------
+# schema lookups (PatchMetaFromStruct)
+
+_INTERFACE = Node(K_ANY, "interface {}", "interface")
+_UINT8 = Node(K_ANY, "uint8", "uint8")
+
+
+def _lookup_struct(node: Node, key: str) -> tuple[Node, PatchMeta]:
+    if node.kind == K_OBJECT:
+        f = node.fields.get(key)
+        if f is None:  # Go's lookup falls back to a case-insensitive match
+            folded = key.casefold()
+            f = next((g for name, g in node.fields.items() if name.casefold() == folded), None)
+        if f is not None:
+            return f.node, f.meta
+        raise PatchError(
+            f"unable to find api field in struct {node.name} for the json field {go_value(key)}"
+        )
+    if node.kind == K_MAP:
+        assert node.elem is not None
+        return node.elem, NO_PATCH_META
+    if node.go_kind == "map":
+        return _INTERFACE, NO_PATCH_META
+    if node.go_kind == "struct":
+        raise PatchError(
+            f"unable to find api field in struct {node.name} for the json field {go_value(key)}"
+        )
+    raise PatchError(
+        f"merging an object in json but data type is not map or struct, instead is: {node.go_kind}"
+    )
+
+
+def _lookup_slice(node: Node, key: str) -> tuple[Node, PatchMeta]:
+    sub, meta = _lookup_struct(node, key)
+    if sub.kind == K_ARRAY:
+        assert sub.elem is not None
+        if sub.elem.kind in (K_ARRAY, K_BYTES):
+            raise PatchError("unexpected slice of slice")
+        return sub.elem, meta
+    if sub.kind == K_BYTES:
+        return _UINT8, meta
+    raise PatchError(f"expected slice or array type, but got: {node.go_kind}")
+
+
+def _extract_retain_keys_strategy(strategies: list[str]) -> tuple[bool, str]:
+    if len(strategies) == 1:
+        return (True, "") if strategies[0] == RETAIN_KEYS_STRATEGY else (False, strategies[0])
+    if len(strategies) == 2:
+        if strategies[0] == RETAIN_KEYS_STRATEGY:
+            return True, strategies[1]
+        if strategies[1] == RETAIN_KEYS_STRATEGY:
+            return True, strategies[0]
+    if not strategies:
+        return False, ""
+    raise PatchError(f"unexpected patch strategy: {go_sprint(strategies)}")
+
+
+# ---------------------------------------------------------------------------
+# entry point
+
+
+def _deep_copy(v: Any) -> Any:
+    try:
+        return orjson.loads(orjson.dumps(v))
+    except (TypeError, orjson.JSONEncodeError):
+        return copy.deepcopy(v)
+
+
+def apply_strategic_merge_patch(
+    doc: dict[str, Any], patch: Any, schema_name: str
+) -> dict[str, Any]:
+    """StrategicMergeMapPatch(doc, patch) for the kind whose definition is `schema_name`.
+
+    `patch` is the decoded body; None (a JSON `null`) leaves the document unchanged. Raises
+    PatchError (ValueError) with Kubernetes' message.
+    """
+    node = compiled(schema_name)
+    original = _deep_copy(doc)
+    if patch is None:
+        return original  # type: ignore[no-any-return]
+    if not isinstance(patch, dict):
+        what = "array" if isinstance(patch, list) else _json_kind(patch)
+        raise PatchError(
+            f"json: cannot unmarshal {what} into Go value of type map[string]interface {{}}", 400
+        )
+    return merge_map(original, _deep_copy(patch), node)
+
+
+def _json_kind(v: Any) -> str:
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    return "number"
+
+
+# ---------------------------------------------------------------------------
+# maps
+
+
+def merge_map(original: dict[str, Any] | None, patch: dict[str, Any], node: Node) -> dict[str, Any]:
+    """mergeMap: merge `patch` into `original` (both are mutated; pass copies)."""
+    if DIRECTIVE_MARKER in patch:
+        return _directive_in_map(patch[DIRECTIVE_MARKER], patch)
+    if original is None:
+        original = {}
+    _apply_retain_keys(original, patch)
+    _merge_set_element_order(original, patch, node)
+
+    for key, pv in list(patch.items()):
+        is_delete_list = False
+        if key.startswith(DELETE_FROM_PRIMITIVE_LIST_PREFIX):
+            key = _extract_key(key, DELETE_FROM_PRIMITIVE_LIST_PREFIX)
+            is_delete_list = True
+        if pv is None:
+            original.pop(key, None)
+            continue
+        if key not in original or type(original[key]) is not type(pv):
+            if not is_delete_list:
+                _discard_nulls(pv)
+                value, keep = _remove_directives(pv)
+                if keep:
+                    original[key] = value
+                else:
+                    original.pop(key, None)
+            continue
+        ov = original[key]
+        if isinstance(ov, dict):
+            sub, meta = _lookup_struct(node, key)
+            _, strategy = _extract_retain_keys_strategy(meta.strategies)
+            original[key] = pv if strategy == REPLACE_DIRECTIVE else merge_map(ov, pv, sub)
+        elif isinstance(ov, list):
+            sub, meta = _lookup_slice(node, key)
+            _, strategy = _extract_retain_keys_strategy(meta.strategies)
+            original[key] = _merge_slice_handler(
+                ov, pv, sub, strategy, meta.merge_key, is_delete_list
+            )
+        else:
+            value, keep = _remove_directives(pv)
+            if keep:
+                original[key] = value
+            else:
+                del original[key]
+    return original
+
+
+def _directive_in_map(directive: Any, patch: dict[str, Any]) -> dict[str, Any]:
+    if _go_eq(directive, REPLACE_DIRECTIVE):
+        del patch[DIRECTIVE_MARKER]  # the rest of the map is taken as is, directives and all
+        return patch
+    if _go_eq(directive, DELETE_DIRECTIVE):
+        return {}
+    raise _err_bad_patch_type(directive, patch)
+
+
+def _apply_retain_keys(original: dict[str, Any], patch: dict[str, Any]) -> None:
+    if RETAIN_KEYS_DIRECTIVE not in patch:
+        return
+    retain = patch.pop(RETAIN_KEYS_DIRECTIVE)
+    if not isinstance(retain, list):
+        raise PatchError(ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS)
+    keep = {v for v in retain if isinstance(v, str)}  # only strings can equal a field name
+    for k, v in patch.items():
+        if v is None or k.startswith((DELETE_FROM_PRIMITIVE_LIST_PREFIX, SET_ELEMENT_ORDER_PREFIX)):
+            continue
+        if k not in keep:
+            raise PatchError(ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS)
+    for k in [k for k in original if k not in keep]:
+        del original[k]
+
+
+def _extract_key(s: str, prefix: str) -> str:
+    head, sep, rest = s.partition("/")
+    if not sep or head != prefix:
+        if prefix == DELETE_FROM_PRIMITIVE_LIST_PREFIX:
+            raise PatchError(ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST)
+        raise PatchError(ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST)
+    return rest
+
+
+def _discard_nulls(v: Any) -> None:
+    if isinstance(v, dict):
+        for k in [k for k, x in v.items() if x is None]:
+            del v[k]
+        for x in v.values():
+            _discard_nulls(x)
+    elif isinstance(v, list):
+        for x in v:
+            _discard_nulls(x)
+
+
+def _remove_directives(v: Any) -> tuple[Any, bool]:
+    """Drop maps carrying `$patch` (and the fields/elements holding them); keep the rest."""
+    if isinstance(v, dict):
+        if DIRECTIVE_MARKER in v:
+            return None, False
+        for k in list(v):
+            value, keep = _remove_directives(v[k])
+            if keep:
+                v[k] = value
+            else:
+                del v[k]
+        return v, True
+    if isinstance(v, list):
+        out = []
+        for x in v:
+            value, keep = _remove_directives(x)
+            if keep:
+                out.append(value)
+        return out, True
+    return v, True
+
+
+# ---------------------------------------------------------------------------
+# $setElementOrder
+
+
+def _merge_set_element_order(original: dict[str, Any], patch: dict[str, Any], node: Node) -> None:
+    """mergePatchIntoOriginal: merge each list named by a $setElementOrder and order it."""
+    for key in [k for k in patch if k.startswith(SET_ELEMENT_ORDER_PREFIX)]:
+        order = patch.pop(key)
+        if not isinstance(order, list):
+            raise _err_bad_arg_type(_SLICE_T, order)
+        okey = _extract_key(key, SET_ELEMENT_ORDER_PREFIX)
+        found_original, found_patch = okey in original, okey in patch
+        original_list: list[Any] = []
+        patch_list: list[Any] = []
+        if found_original:
+            if not isinstance(original[okey], list):
+                raise _err_bad_arg_type(_SLICE_T, original[okey])
+            original_list = original[okey]
+        if found_patch:
+            if not isinstance(patch[okey], list):
+                raise _err_bad_arg_type(_SLICE_T, patch[okey])
+            patch_list = patch[okey]
+        sub, meta = _lookup_slice(node, okey)
+        _, strategy = _extract_retain_keys_strategy(meta.strategies)
+        merge_key = meta.merge_key
+        _validate_patch_with_set_order_list(patch_list, order, merge_key)
+
+        if found_original and not found_patch:
+            merged = original_list
+        elif found_patch and not found_original:
+            merged = _remove_directives(patch_list)[0]
+        elif found_original and found_patch:
+            merged = _merge_slice_handler(
+                original_list, patch_list, sub, strategy, merge_key, False
+            )
+        else:
+            continue
+        if merge_key:
+            patch_items, server_only = _partition_maps(merged, order, merge_key)
+        else:
+            patch_items, server_only = _partition_primitives(merged, order)
+        is_map = _slice_element_is_map(original_list, patch_list)
+        original[okey] = _normalize_element_order(
+            patch_items, server_only, order, original_list, merge_key, is_map
+        )
+        patch.pop(okey, None)
+
+
+def _validate_patch_with_set_order_list(
+    patch_list: list[Any], order: list[Any], merge_key: str
+) -> None:
+    if not order or not patch_list:
+        return
+    non_delete = _extract_to_delete_items(patch_list)[0] if merge_key else patch_list
+    pi = si = 0
+    while pi < len(non_delete) and si < len(order):
+        item = non_delete[pi]
+        if isinstance(item, dict) and DIRECTIVE_MARKER in item:
+            pi += 1
+            continue
+        if _merge_key_value_equal(item, order[si], merge_key):
+            pi += 1
+        si += 1
+    if pi < len(non_delete) and si >= len(order):
+        raise PatchError(
+            f"the order in patch list:\n{go_sprint(patch_list)}\n doesn't match "
+            f"{SET_ELEMENT_ORDER_PREFIX} list:\n{go_sprint(order)}"
+        )
+
+
+def _merge_key_value_equal(left: Any, right: Any, merge_key: str) -> bool:
+    if not merge_key:
+        return _go_eq(left, right)
+    if not isinstance(left, dict):
+        raise _err_bad_arg_type(_MAP_T, left)
+    if not isinstance(right, dict):
+        raise _err_bad_arg_type(_MAP_T, right)
+    if merge_key not in left:
+        raise _err_no_merge_key(left, merge_key)
+    if merge_key not in right:
+        raise _err_no_merge_key(right, merge_key)
+    return _go_eq(left[merge_key], right[merge_key])
+
+
+# ---------------------------------------------------------------------------
+# lists
+
+
+def _merge_slice_handler(
+    original: list[Any],
+    patch: list[Any],
+    elem: Node,
+    strategy: str,
+    merge_key: str,
+    is_delete_list: bool,
+) -> list[Any]:
+    # Delete lists apply whatever the field's strategy is.
+    if strategy == MERGE_DIRECTIVE or is_delete_list:
+        return _merge_slice(original, patch, elem, merge_key, is_delete_list)
+    return patch
+
+
+def _slice_element_is_map(*lists: list[Any]) -> bool:
+    """sliceElementType: all elements share one Go type, which is not a list."""
+    prev: type | None = None
+    for items in lists:
+        for v in items:
+            cur = type(v)
+            if prev is None:
+                prev = cur
+                if cur is list:
+                    raise PatchError(ERR_NO_LIST_OF_LISTS)
+            elif cur is not prev:
+                rendered = "[" + " ".join(go_sprint(s) for s in lists) + "]"
+                raise PatchError(f"list element types are not identical: {rendered}")
+    if prev is None:
+        raise PatchError("no elements in any of the given slices")
+    return prev is dict
+
+
+def _merge_slice(
+    original: list[Any], patch: list[Any], elem: Node, merge_key: str, is_delete_list: bool
+) -> list[Any]:
+    if not original and not patch:
+        return original
+    is_map = _slice_element_is_map(original, patch)
+    if not is_map:
+        if is_delete_list:
+            return _delete_from_slice(original, patch)
+        merged = _deduplicate_scalars(original + patch)
+    else:
+        if not merge_key:
+            raise PatchError(f"cannot merge lists without merge key for {elem.go_kind}")
+        original, patch = _merge_slice_special(original, patch, merge_key)
+        merged = _merge_slice_plain(original, patch, merge_key, elem)
+    if merge_key:
+        patch_items, server_only = _partition_maps(merged, patch, merge_key)
+    else:
+        patch_items, server_only = _partition_primitives(merged, patch)
+    return _normalize_element_order(patch_items, server_only, patch, original, merge_key, is_map)
+
+
+def _merge_slice_special(
+    original: list[Any], patch: list[Any], merge_key: str
+) -> tuple[list[Any], list[Any]]:
+    """Apply `$patch` elements: delete by key, or replace the whole list."""
+    plain: list[Any] = []
+    replace = False
+    for v in patch:
+        if DIRECTIVE_MARKER not in v:
+            plain.append(v)
+            continue
+        directive = v[DIRECTIVE_MARKER]
+        if _go_eq(directive, DELETE_DIRECTIVE):
+            if merge_key not in v:
+                raise _err_no_merge_key(v, merge_key)
+            original = _delete_matching(original, merge_key, v[merge_key])
+        elif _go_eq(directive, REPLACE_DIRECTIVE):
+            replace = True  # keep scanning: later $patch elements are dropped too
+        elif _go_eq(directive, MERGE_DIRECTIVE):
+            raise PatchError("merging lists cannot yet be specified in the patch")
+        else:
+            raise _err_bad_patch_type(directive, v)
+    if replace:
+        return plain, []
+    return original, plain
+
+
+def _find_map(items: list[Any], key: str, value: Any) -> int:
+    """findMapInSliceBasedOnKeyValue: index of the first map whose `key` equals value, or -1."""
+    for i, v in enumerate(items):
+        if not isinstance(v, dict):
+            raise PatchError(f"value for key {i} is not a map")
+        if key in v and _go_eq(v[key], value):
+            return i
+    return -1
+
+
+def _delete_matching(original: list[Any], key: str, value: Any) -> list[Any]:
+    for i, v in enumerate(original):  # validates every element, as the Go loop does
+        if not isinstance(v, dict):
+            raise PatchError(f"value for key {i} is not a map")
+    return [v for v in original if not (key in v and _go_eq(v[key], value))]
+
+
+def _merge_slice_plain(
+    original: list[Any], patch: list[Any], merge_key: str, elem: Node
+) -> list[Any]:
+    merged = list(original)
+    for v in patch:
+        if merge_key not in v:
+            raise _err_no_merge_key(v, merge_key)
+        i = _find_map(merged, merge_key, v[merge_key])
+        if i >= 0:
+            merged[i] = merge_map(merged[i], v, elem)
+        else:
+            merged.append(v)
+    return merged
+
+
+def _delete_from_slice(current: list[Any], to_delete: list[Any]) -> list[Any]:
+    keys = {_hkey(v) for v in to_delete} - {None}
+    return [v for v in current if _hkey(v) not in keys]
+
+
+def _deduplicate_scalars(s: list[Any]) -> list[Any]:
+    """Go's in-place de-duplication (it moves the last element into each hole)."""
+    hashed = [_hkey(v) for v in s]
+    if None not in hashed and len(set(hashed)) == len(s):
+        return s
+    length = len(s) - 1
+    i = 0
+    while i < length:
+        j = i + 1
+        while j <= length:
+            if _go_eq(s[i], s[j]):
+                s[j] = s[length]
+                s = s[:length]
+                length -= 1
+                j -= 1
+            j += 1
+        i += 1
+    return s
+
+
+def _partition_primitives(items: list[Any], by: list[Any]) -> tuple[list[Any], list[Any]]:
+    keys = {_hkey(v) for v in by} - {None}
+    present = [v for v in items if _hkey(v) in keys]
+    absent = [v for v in items if _hkey(v) not in keys]
+    return present, absent
+
+
+def _partition_maps(items: list[Any], by: list[Any], merge_key: str) -> tuple[list[Any], list[Any]]:
+    present: list[Any] = []
+    absent: list[Any] = []
+    for v in items:
+        if not isinstance(v, dict):
+            raise _err_bad_arg_type(_MAP_T, v)
+        if merge_key not in v:
+            raise _err_no_merge_key(v, merge_key)
+        (present if _find_map(by, merge_key, v[merge_key]) >= 0 else absent).append(v)
+    return present, absent
+
+
+def _extract_to_delete_items(items: list[Any]) -> tuple[list[Any], list[Any]]:
+    keep: list[Any] = []
+    delete: list[Any] = []
+    for v in items:
+        if not isinstance(v, dict):
+            raise _err_bad_arg_type(_MAP_T, v)
+        if DIRECTIVE_MARKER in v and _go_eq(v[DIRECTIVE_MARKER], DELETE_DIRECTIVE):
+            delete.append(v)
+        else:
+            keep.append(v)
+    return keep, delete
+
+
+class _Positions:
+    """index(): position of an item's merge-key value (or the item) in an order list, or -1."""
+
+    __slots__ = ("_first", "_items", "_key", "_map")
+
+    def __init__(self, order: list[Any], merge_key: str, is_map: bool) -> None:
+        self._key = merge_key
+        self._map = is_map
+        self._items = [self._val(v) for v in order]
+        self._first: dict[Any, int] = {}
+        for i, v in enumerate(self._items):
+            self._first.setdefault(_hkey(v), i)
+
+    def _val(self, item: Any) -> Any:
+        if self._map:
+            return item.get(self._key) if isinstance(item, dict) else None
+        return item
+
+    def index(self, item: Any) -> int:
+        v = self._val(item)
+        h = _hkey(v)
+        if h is not None:
+            return self._first.get(h, -1)
+        return next((i for i, x in enumerate(self._items) if _go_eq(x, v)), -1)
+
+
+def _normalize_slice_order(
+    items: list[Any], order: list[Any], merge_key: str, is_map: bool
+) -> list[Any]:
+    delete: list[Any] = []
+    if is_map:
+        for lst in (items, order):
+            for v in lst:
+                if not isinstance(v, dict):
+                    raise _err_bad_arg_type(_MAP_T, v)
+                if merge_key not in v:
+                    raise _err_no_merge_key(v, merge_key)
+        items, delete = _extract_to_delete_items(items)
+    pos = _Positions(order, merge_key, is_map)
+    idx = [pos.index(v) for v in items]
+    if all(i >= 0 for i in idx):
+        ranked = sorted(range(len(items)), key=idx.__getitem__)  # stable, like SliceStable
+        return [items[i] for i in ranked] + delete
+    # Go's comparator says "less" whenever either side is missing: not a strict order, so
+    # replay its insertion sort (what SliceStable runs on blocks of up to 20 elements).
+    pairs = list(zip(idx, items, strict=True))
+    for i in range(1, len(pairs)):
+        j = i
+        while j > 0:
+            a, b = pairs[j][0], pairs[j - 1][0]
+            if a >= 0 and b >= 0 and not a < b:
+                break
+            pairs[j], pairs[j - 1] = pairs[j - 1], pairs[j]
+            j -= 1
+    return [v for _, v in pairs] + delete
+
+
+def _normalize_element_order(
+    patch: list[Any],
+    server_only: list[Any],
+    patch_order: list[Any],
+    server_order: list[Any],
+    merge_key: str,
+    is_map: bool,
+) -> list[Any]:
+    patch = _normalize_slice_order(patch, patch_order, merge_key, is_map)
+    server_only = _normalize_slice_order(server_only, server_order, merge_key, is_map)
+    # mergeSortedSlice: a server-only item goes first only if the live order puts it before
+    # the next patch item (both must be found there).
+    pos = _Positions(server_order, merge_key, is_map)
+    out: list[Any] = []
+    i = j = 0
+    while i < len(server_only) or j < len(patch):
+        if i >= len(server_only):
+            out.append(patch[j])
+            j += 1
+        elif j >= len(patch):
+            out.append(server_only[i])
+            i += 1
+        else:
+            li, ri = pos.index(server_only[i]), pos.index(patch[j])
+            if li >= 0 and ri >= 0 and li < ri:
+                out.append(server_only[i])
+                i += 1
+            else:
+                out.append(patch[j])
+                j += 1
+    return out

@@ -1,0 +1,181 @@
+"""State survives a clean restart of `steersman up` and a `kill -9` of the API server.
+
+These tests run private clusters (`fresh_cluster`), never the shared session cluster.
+For `kill -9` the test kills the API server process: the PID `up` recorded in
+`DIR/apiserver.pid` when the API server is a child process, else the `up` process itself (in
+which case the test starts `up` again). Every create that was answered 201 before, during or
+after the kill must be readable afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import DATA, Cluster, RawHttp, poll
+
+pytestmark = pytest.mark.e2e
+
+WRITERS = 64
+
+
+def test_restart_keeps_all_state(fresh_cluster: Any) -> None:
+    c: Cluster = fresh_cluster()
+    c.start()
+    c.wait_ready()
+    c.kubectl("create", "namespace", "keep")
+    c.kubectl("apply", "-f", str(DATA / "multi.yaml"), "-n", "keep")
+    c.kubectl("create", "secret", "generic", "keep-secret", "--from-literal=k=v", "-n", "keep")
+    c.kubectl("label", "configmap", "multi-config", "restart=before", "-n", "keep")
+    before = {
+        kind: c.kubectl_json("get", kind, "-n", "keep")["items"]
+        for kind in ("configmaps", "deployments", "services", "secrets")
+    }
+    kubeconfig_before = c.kubeconfig.read_text()
+    max_rv = max(int(i["metadata"]["resourceVersion"]) for items in before.values() for i in items)
+
+    c.stop()
+    assert c.proc is not None and c.proc.returncode == 0, c.logs()
+    assert c.component_pid("apiserver") is None, "the API server outlived `up`"
+
+    c.start()
+    c.wait_ready()
+    # The PKI is reused: the old kubeconfig (same CA, same client cert) still works.
+    assert c.kubeconfig.read_text() == kubeconfig_before
+    assert c.kubectl_json("get", "namespace", "keep")["status"]["phase"] == "Active"
+    for kind, items in before.items():
+        after = {
+            i["metadata"]["name"]: i for i in c.kubectl_json("get", kind, "-n", "keep")["items"]
+        }
+        for item in items:
+            name = item["metadata"]["name"]
+            assert name in after, (kind, name, sorted(after))
+            assert after[name]["metadata"]["uid"] == item["metadata"]["uid"]
+            assert after[name]["metadata"]["resourceVersion"] == item["metadata"]["resourceVersion"]
+            assert after[name].get("spec") == item.get("spec")
+            assert after[name].get("data") == item.get("data")
+    # The clusterIP stays allocated to its service across the restart.
+    svc_ip = before["services"][0]["spec"]["clusterIP"]
+    clash = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "clash"},
+        "spec": {"clusterIP": svc_ip, "ports": [{"port": 80}]},
+    }
+    res = c.kubectl("create", "-n", "keep", "-f", "-", input=json.dumps(clash), check=False)
+    assert "provided IP is already allocated" in res.stderr, res.stderr
+    # Resource versions keep growing after the restart.
+    c.kubectl("label", "configmap", "multi-config", "restart=after", "--overwrite", "-n", "keep")
+    new_rv = int(
+        c.kubectl_json("get", "configmap", "multi-config", "-n", "keep")["metadata"][
+            "resourceVersion"
+        ]
+    )
+    assert new_rv > max_rv
+
+
+def _writer(
+    http: RawHttp, index: int, stop: threading.Event, acked: list[str], errors: list[str]
+) -> None:
+    n = 0
+    while not stop.is_set():
+        name = f"w{index:02d}-{n:06d}"
+        n += 1
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name},
+            "data": {"i": str(n)},
+        }
+        try:
+            resp = http.request("POST", "/api/v1/namespaces/default/configmaps", body)
+        except Exception:  # the server is down or was killed mid-request: not acknowledged
+            time.sleep(0.05)
+            continue
+        if resp.status == 201:
+            acked.append(name)
+        elif resp.status >= 500 or resp.status == 429:
+            time.sleep(0.05)
+        else:
+            errors.append(f"{name}: {resp.status} {resp.text[:200]}")
+
+
+def _list_names(http: RawHttp) -> set[str]:
+    names: set[str] = set()
+    token = ""
+    while True:
+        query = "?limit=500" + (f"&continue={token}" if token else "")
+        resp = http.request("GET", "/api/v1/namespaces/default/configmaps" + query)
+        assert resp.status == 200, resp.text
+        page = resp.json()
+        names.update(i["metadata"]["name"] for i in page["items"])
+        token = page["metadata"].get("continue", "")
+        if not token:
+            return names
+
+
+def test_acknowledged_writes_survive_kill_9(fresh_cluster: Any) -> None:
+    c: Cluster = fresh_cluster()
+    c.start()
+    c.wait_ready()
+    base = c.new_raw()
+    stop = threading.Event()
+    acked: list[list[str]] = [[] for _ in range(WRITERS)]
+    errors: list[str] = []
+    threads = [
+        threading.Thread(
+            target=_writer,
+            args=(
+                RawHttp(base.host, base.ca_file, base.cert_file, base.key_file),
+                i,
+                stop,
+                acked[i],
+                errors,
+            ),
+            daemon=True,
+        )
+        for i in range(WRITERS)
+    ]
+    for t in threads:
+        t.start()
+    try:
+        poll(lambda: sum(map(len, acked)) >= 4 * WRITERS, timeout=15, what="writes before the kill")
+        victim = c.component_pid("apiserver")
+        killed_up = victim is None
+        if victim is None:
+            assert c.proc is not None
+            victim = c.proc.pid
+        os.kill(victim, signal.SIGKILL)
+        acked_at_kill = sum(map(len, acked))
+        if killed_up:
+            assert c.proc is not None
+            c.proc.wait(5)
+            c.start()
+        else:
+            poll(
+                lambda: c.component_pid("apiserver") not in (None, victim),
+                timeout=15,
+                what="`up` to restart the API server",
+            )
+        c.wait_ready()
+        # Keep writing against the restarted server for a moment.
+        target = sum(map(len, acked)) + WRITERS
+        poll(lambda: sum(map(len, acked)) >= target, timeout=15, what="writes after the restart")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert not errors, errors[:10]
+    present = _list_names(base)
+    all_acked = {name for names in acked for name in names}
+    missing = sorted(all_acked - present)
+    assert not missing, (
+        f"{len(missing)} of {len(all_acked)} acknowledged creates are lost "
+        f"({acked_at_kill} acknowledged before the kill): {missing[:20]}\n{c.logs()}"
+    )
