@@ -49,11 +49,11 @@ async def _put(ctx: ApiContext, group: str, resource: str, namespace: str, obj: 
     registry = ctx.registry(_info(group, resource))
     name = obj["metadata"]["name"]
     try:
-        await registry.update(namespace, name, obj, WriteOptions())
+        await registry.update(namespace, name, obj, WriteOptions(internal=True))
     except errors.ApiError as exc:
         if exc.code != 404:
             raise
-        await registry.create(namespace, obj, WriteOptions())
+        await registry.create(namespace, obj, WriteOptions(internal=True))
 
 
 async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int) -> None:

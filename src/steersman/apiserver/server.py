@@ -73,6 +73,9 @@ class ApiServer:
         ctx = ApiContext.build(store, service_cidr=cfg.service_cluster_ip_range, node_port_range=cfg.service_node_port_range)
         self.ctx = ctx
         ssl_context, authenticate = self._tls()
+        from steersman.apiserver import openapi
+
+        openapi.warm()
         app = build_app(ctx, authenticate=authenticate, metrics=ApiMetrics(), ready=self.ready)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
@@ -80,7 +83,7 @@ class ApiServer:
         try:
             await site.start()
             self.port = runner.addresses[0][1]
-            await bootstrap(ctx, advertise_address=cfg.advertise_address, secure_port=cfg.secure_port)
+            await bootstrap(ctx, advertise_address=cfg.advertise_address, secure_port=self.port)
             self.ready["ready"] = True
             self.started.set()
             log.info("serving on https://%s:%d", cfg.bind_address, cfg.secure_port)
