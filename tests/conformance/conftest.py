@@ -22,6 +22,7 @@ class Backend:
     open: Callable[[], Store]
     reopen: Callable[[], Store] | None = None
     url: str = ""
+    path: Path | None = None  # the backend's file, when it has one
 
     @property
     def persistent(self) -> bool:
@@ -35,7 +36,11 @@ def _memory(_tmp: Path) -> Backend:
 def _sqlite(tmp: Path) -> Backend:
     path = tmp / "state" / "kine.db"
     return Backend(
-        "sqlite", lambda: SqliteStore(path), lambda: SqliteStore(path), url=f"sqlite://{path}"
+        "sqlite",
+        lambda: SqliteStore(path),
+        lambda: SqliteStore(path),
+        url=f"sqlite://{path}",
+        path=path,
     )
 
 

@@ -134,16 +134,17 @@ async def test_paging_under_concurrent_writers(store: Store) -> None:
     first = await store.list("/p/", limit=25)
     stop = asyncio.Event()
 
-    async def churn() -> None:
+    async def churn(n: int) -> None:
         i = 0
         while not stop.is_set():
-            kv = await store.get(f"/p/{i % 200:04d}")
+            kv = await store.get(f"/p/{(i * 3 + n) % 200:04d}")
             if kv is not None:
                 await store.update(kv.key, b"churned", expected_revision=kv.mod_revision)
-            await store.create(f"/p/{1000 + i:04d}", b"new")
+            await store.create(f"/p/{n}{i:06d}", b"new")
             i += 1
+            await asyncio.sleep(0)  # a memory store never suspends on its own
 
-    writers = [asyncio.create_task(churn()) for _ in range(3)]
+    writers = [asyncio.create_task(churn(n)) for n in range(1, 4)]
     try:
         seen = keys(first.items)
         cont = first.continue_key

@@ -113,7 +113,7 @@ async def test_watch_replay_prefix_isolation(store: Store) -> None:
 
 
 async def test_watch_order_and_no_gaps_under_concurrent_writers(store: Store) -> None:
-    start = store.current_revision()
+    start = (await store.create("/seed", b"v")).mod_revision
     watcher = store.watch("/w/", revision=start)
     other = store.watch("/", revision=start)
     try:

@@ -10,6 +10,7 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -70,7 +71,11 @@ def new_namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[
 
     def make() -> str:
         name = f"e2e-{slug}-{uuid.uuid4().hex[:6]}"
-        cluster.kubectl("create", "namespace", name)
+        # `kubectl create -f` (dynamic client, JSON) rather than `kubectl create namespace`
+        # (typed client, protobuf body), so that only the tests about that command depend on
+        # protobuf support.
+        manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        cluster.kubectl("create", "-f", "-", input=json.dumps(manifest))
         created.append(name)
         return name
 

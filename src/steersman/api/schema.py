@@ -503,10 +503,11 @@ def _parse_pairs(raw: bytes | str) -> Any:
 
 
 class _Strict:
-    __slots__ = ("errors", "seen")
+    __slots__ = ("errors", "found", "seen")
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        self.found: list[tuple[str, str]] = []  # (what, path) behind each message
         self.seen: set[str] = set()
 
     def add(self, what: str, path: str) -> None:
@@ -516,11 +517,12 @@ class _Strict:
         if msg not in self.seen:
             self.seen.add(msg)
             self.errors.append(msg)
+            self.found.append((what, path))
 
     def typed(self, node: Node | None, v: Any, path: str) -> None:
         """Walk with a schema: unknown fields and duplicates of known fields / map keys."""
-        if node is None:
-            self.untyped(v, path)
+        if node is None or (node.kind == K_ANY and node.go_kind != "struct"):
+            self.untyped(v, path)  # interface{}: Go decodes it generically, duplicates count
             return
         kind = node.kind
         if kind == K_OBJECT and type(v) is _Obj:
@@ -583,18 +585,19 @@ def strict_errors_for(node: Node, raw: bytes | str) -> list[str]:
 
 
 def duplicate_fields(raw: bytes | str, schema_name: str | None = None) -> list[str]:
-    """`duplicate field "p"` messages for a JSON body.
+    """Paths of duplicated keys in a JSON body (Go reports each as `duplicate field "<path>"`).
 
     With a schema, only known fields and map keys count (Go reports an unknown field once, as
-    unknown); without one, every object counts (decoding into map[string]interface{}).
+    unknown); without one, every object counts (decoding into map[string]interface{}). For the
+    full Strict/Warn list in Go's order use `strict_errors`.
     """
     walker = _Strict()
     tree = _parse_pairs(raw)
     if schema_name is None:
         walker.untyped(tree, "")
-        return walker.errors
-    walker.typed(compiled(schema_name), tree, "")
-    return [e for e in walker.errors if e.startswith("duplicate")]
+    else:
+        walker.typed(compiled(schema_name), tree, "")
+    return [p for kind, p in walker.found if kind == "duplicate field"]
 
 
 # ---------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from steersman.api.schema import (
     Node,
     PatchMeta,
     compiled,
+    json_kind,
 )
 
 DIRECTIVE_MARKER = "$patch"
@@ -278,19 +279,11 @@ def apply_strategic_merge_patch(
     if patch is None:
         return original  # type: ignore[no-any-return]
     if not isinstance(patch, dict):
-        what = "array" if isinstance(patch, list) else _json_kind(patch)
+        what = json_kind(patch)
         raise PatchError(
             f"json: cannot unmarshal {what} into Go value of type map[string]interface {{}}", 400
         )
     return merge_map(original, _deep_copy(patch), node)
-
-
-def _json_kind(v: Any) -> str:
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    return "number"
 
 
 # ---------------------------------------------------------------------------

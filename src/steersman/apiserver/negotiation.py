@@ -54,7 +54,7 @@ def decode_body(raw: bytes, content_type: str, *, kind_hint: str = "") -> Any:
             raise errors.bad_request_error(_json_error(exc, kind_hint)) from None
     if mt in (YAML, "application/x-yaml", "text/yaml", APPLY_PATCH):
         return _decode_yaml(raw)
-    raise errors.unsupported_media_type_error([JSON, YAML, PROTOBUF])
+    raise errors.unsupported_media_type_error([JSON, YAML])
 
 
 def _json_error(exc: orjson.JSONDecodeError, kind_hint: str) -> str:

@@ -126,7 +126,9 @@ class SqliteLog:
                 con.execute("ROLLBACK")
             raise
         if dropped:
-            con.execute("PRAGMA incremental_vacuum").fetchall()
+            # executescript, not execute: the sqlite3 module steps a row-less pragma only once,
+            # and each step of incremental_vacuum frees a single page.
+            con.executescript("PRAGMA incremental_vacuum;")
             con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def close(self) -> None:

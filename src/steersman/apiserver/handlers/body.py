@@ -115,7 +115,7 @@ async def decode_object(
     ctype = request.headers.get("Content-Type", "")
     mt = negotiation.media_type(ctype)
     if mt not in ("", negotiation.JSON, negotiation.YAML, "application/x-yaml", "text/yaml"):
-        raise errors.unsupported_media_type_error([negotiation.JSON, negotiation.YAML, negotiation.PROTOBUF])
+        raise errors.unsupported_media_type_error([negotiation.JSON, negotiation.YAML])
     if not raw.strip():
         raise errors.bad_request_error("the body of the request was empty" if True else "")
     obj = negotiation.decode_body(raw, ctype, kind_hint=f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}')
