@@ -109,10 +109,11 @@ def test_kubernetes_service_ip_is_taken(kubectl: KubectlFn, ns: str) -> None:
 def test_cluster_ip_out_of_range(kubectl: KubectlFn, ns: str) -> None:
     res = create(kubectl, ns, service("outside", cluster_ip="10.200.0.5"), check=False)
     assert res.returncode == 1
-    assert (
-        "failed to allocate IP 10.200.0.5: provided IP is not in the valid range. "
-        "The range of valid IPs is 10.96.0.0/12"
-    ) in res.stderr
+    # Kubernetes releases word this "provided IP is not in the valid range", "the provided IP
+    # (X) is not in the valid range" or "provided IP X is not in the valid range".
+    assert "spec.clusterIPs: Invalid value: " in res.stderr
+    assert "failed to allocate IP 10.200.0.5: " in res.stderr
+    assert "is not in the valid range" in res.stderr
 
 
 def test_headless_service(kubectl: KubectlFn, kubectl_json: KubectlFn, ns: str) -> None:

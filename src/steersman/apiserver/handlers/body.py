@@ -114,10 +114,20 @@ async def decode_object(
     raw = await read_body(request)
     ctype = request.headers.get("Content-Type", "")
     mt = negotiation.media_type(ctype)
-    if mt not in ("", negotiation.JSON, negotiation.YAML, "application/x-yaml", "text/yaml"):
-        raise errors.unsupported_media_type_error([negotiation.JSON, negotiation.YAML])
+    if mt not in ("", negotiation.JSON, negotiation.YAML, "application/x-yaml", "text/yaml", negotiation.PROTOBUF):
+        raise errors.unsupported_media_type_error([negotiation.JSON, negotiation.YAML, negotiation.PROTOBUF])
     if not raw.strip():
-        raise errors.bad_request_error("the body of the request was empty" if True else "")
+        raise errors.bad_request_error("the body of the request was empty")
+    if mt == negotiation.PROTOBUF:
+        from steersman.apiserver.protobuf import decode_protobuf_object
+
+        try:
+            obj = decode_protobuf_object(raw)
+        except ValueError as exc:
+            raise errors.bad_request_error(f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}: {exc}') from None
+        obj = check_type_meta(info, obj, kind=kind, api_version=api_version)
+        check_schema(info, obj, validation=field_validation(request.query), warnings=warnings, schema_name=schema_name)
+        return obj
     obj = negotiation.decode_body(raw, ctype, kind_hint=f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}')
     obj = check_type_meta(info, obj, kind=kind, api_version=api_version)
     check_schema(info, obj, validation=field_validation(request.query), warnings=warnings, raw=raw if mt in ("", negotiation.JSON) else None, schema_name=schema_name)
