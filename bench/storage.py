@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -62,17 +61,25 @@ async def lists(store: Store, n: int) -> None:
         res = await store.list("/registry/list/ns/")
         times.append(time.perf_counter() - t)
         assert len(res.items) == n
-    report(f"list {n} keys (of {await store.count('/')})", f"p50 {p(times, 0.5) * 1e3:.3f} ms   p99 {p(times, 0.99) * 1e3:.3f} ms")
+    report(
+        f"list {n} keys (of {await store.count('/')})",
+        f"p50 {p(times, 0.5) * 1e3:.3f} ms   p99 {p(times, 0.99) * 1e3:.3f} ms",
+    )
     # Paged, at a past revision (the continue-token path) while the store keeps moving.
     first = await store.list("/registry/list/ns/", limit=500)
     await store.create("/registry/list/ns/zzz", VALUE)
     t = time.perf_counter()
     pages, cont = 1, first.continue_key
     while cont is not None:
-        page = await store.list("/registry/list/ns/", limit=500, start_key=cont, revision=first.revision)
+        page = await store.list(
+            "/registry/list/ns/", limit=500, start_key=cont, revision=first.revision
+        )
         cont = page.continue_key
         pages += 1
-    report(f"paged list {n} keys at old revision", f"{(time.perf_counter() - t) * 1e3:.3f} ms for {pages - 1} pages")
+    report(
+        f"paged list {n} keys at old revision",
+        f"{(time.perf_counter() - t) * 1e3:.3f} ms for {pages - 1} pages",
+    )
 
 
 async def watch_latency(store: Store, n: int, acked_at: dict[int, float]) -> None:
@@ -97,8 +104,14 @@ async def watch_latency(store: Store, n: int, acked_at: dict[int, float]) -> Non
     fanout = [(received[r] - acked_at[r]) * 1e6 for r in received if r in acked_at]
     e2e = [(received[r] - called_at[r]) * 1e6 for r in received]
     if fanout:
-        report("watch delivery (applied -> watcher)", f"p50 {p(fanout, 0.5):.0f} us   p99 {p(fanout, 0.99):.0f} us")
-    report("watch delivery (create call -> watcher)", f"p50 {p(e2e, 0.5):.0f} us   p99 {p(e2e, 0.99):.0f} us")
+        report(
+            "watch delivery (applied -> watcher)",
+            f"p50 {p(fanout, 0.5):.0f} us   p99 {p(fanout, 0.99):.0f} us",
+        )
+    report(
+        "watch delivery (create call -> watcher)",
+        f"p50 {p(e2e, 0.5):.0f} us   p99 {p(e2e, 0.99):.0f} us",
+    )
 
 
 def instrument(store: Store) -> dict[int, float]:
@@ -135,7 +148,10 @@ async def run_backend(name: str, args: argparse.Namespace, tmp: Path) -> None:
     if name == "sqlite":
         t = time.perf_counter()
         reopened = SqliteStore(path)
-        report(f"reopen ({await reopened.count('/')} keys)", f"{(time.perf_counter() - t) * 1e3:.0f} ms")
+        report(
+            f"reopen ({await reopened.count('/')} keys)",
+            f"{(time.perf_counter() - t) * 1e3:.0f} ms",
+        )
         assert reopened.current_revision() == revision
         await reopened.close()
         size = sum(f.stat().st_size for f in path.parent.iterdir())

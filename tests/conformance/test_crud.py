@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import orjson
 import pytest
@@ -250,7 +251,10 @@ async def test_concurrent_creates_of_one_key_exactly_one_wins(store: Store) -> N
 async def test_concurrent_cas_exactly_one_wins(store: Store) -> None:
     a = await store.create("/r/x", b"0")
     results = await asyncio.gather(
-        *(store.update("/r/x", str(i).encode(), expected_revision=a.mod_revision) for i in range(20)),
+        *(
+            store.update("/r/x", str(i).encode(), expected_revision=a.mod_revision)
+            for i in range(20)
+        ),
         return_exceptions=True,
     )
     winners = [r for r in results if isinstance(r, KeyValue)]
@@ -267,7 +271,7 @@ async def test_revisions_strictly_increase_one_per_write(store: Store) -> None:
     revs.append((await store.update("/r/0", b"w", expected_revision=kv.mod_revision)).mod_revision)
     revs.append((await store.delete("/r/1")).mod_revision)
     assert revs == sorted(set(revs))
-    assert all(b > a for a, b in zip(revs, revs[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(revs))
     assert store.current_revision() == revs[-1]
     # Concurrent writes still get distinct, increasing revisions.
     kvs = await asyncio.gather(*(store.create(f"/c/{i}", b"v") for i in range(30)))

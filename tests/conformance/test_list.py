@@ -26,7 +26,15 @@ async def test_list_is_key_ordered_and_prefix_bounded(store: Store) -> None:
     assert keys(res.items) == ["/p/a", "/p/b", "/p/c", "/p/d", "/p/e"]
     assert res.revision == store.current_revision()
     assert (res.continue_key, res.remaining) == (None, 0)
-    assert keys((await store.list("/p")).items) == ["/p", "/p/a", "/p/b", "/p/c", "/p/d", "/p/e", "/pq/x"]
+    assert keys((await store.list("/p")).items) == [
+        "/p",
+        "/p/a",
+        "/p/b",
+        "/p/c",
+        "/p/d",
+        "/p/e",
+        "/pq/x",
+    ]
     assert keys((await store.list("")).items) == sorted(KEYS)
     assert (await store.list("/nothing/")).items == []
 
@@ -66,7 +74,9 @@ async def test_list_start_key_is_inclusive_and_bounded_by_prefix(store: Store) -
     await fill(store, KEYS)
     assert keys((await store.list("/p/", start_key="/p/c")).items) == ["/p/c", "/p/d", "/p/e"]
     assert keys((await store.list("/p/", start_key="/p/bb")).items) == ["/p/c", "/p/d", "/p/e"]
-    assert keys((await store.list("/p/", start_key="/a")).items) == keys((await store.list("/p/")).items)
+    assert keys((await store.list("/p/", start_key="/a")).items) == keys(
+        (await store.list("/p/")).items
+    )
     assert (await store.list("/p/", start_key="/p0")).items == []
 
 
@@ -99,7 +109,10 @@ async def test_list_compacted_revision(store: Store) -> None:
     await store.compact(store.current_revision() - 1)
     with pytest.raises(CompactedError):
         await store.list("/p/", revision=1)
-    assert keys((await store.list("/p/", revision=store.compacted_revision())).items) == ["/p/a", "/p/b"]
+    assert keys((await store.list("/p/", revision=store.compacted_revision())).items) == [
+        "/p/a",
+        "/p/b",
+    ]
 
 
 async def test_paging_at_fixed_revision_while_writes_continue(store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -43,7 +44,11 @@ async def test_watch_from_now_sees_only_new_events(store: Store) -> None:
         b = await store.update("/w/a", b"2", expected_revision=a.mod_revision)
         d = await store.delete("/w/a")
         events = await take(watcher, 3)
-        assert summary(events) == [("ADDED", "/w/a", b"1"), ("MODIFIED", "/w/a", b"2"), ("DELETED", "/w/a", b"2")]
+        assert summary(events) == [
+            ("ADDED", "/w/a", b"1"),
+            ("MODIFIED", "/w/a", b"2"),
+            ("DELETED", "/w/a", b"2"),
+        ]
         assert [e.revision for e in events] == [a.mod_revision, b.mod_revision, d.mod_revision]
         assert events[0].kv == a and events[1].kv == b
         assert events[1].prev_kv == a
@@ -127,7 +132,9 @@ async def test_watch_order_and_no_gaps_under_concurrent_writers(store: Store) ->
                     await store.delete(kv.key)
                     kv = None
                 else:
-                    kv = await store.update(kv.key, str(i).encode(), expected_revision=kv.mod_revision)
+                    kv = await store.update(
+                        kv.key, str(i).encode(), expected_revision=kv.mod_revision
+                    )
                 if i % 3 == 0:
                     await store.create(f"/other/{n}/{i}", b"x")
 
@@ -163,7 +170,7 @@ async def test_watch_per_key_state_is_consistent(store: Store) -> None:
     watcher = store.watch("/w/", revision=start)
     try:
         events = await take(watcher, 5)
-        for prev, cur in zip(events, events[1:], strict=False):
+        for prev, cur in itertools.pairwise(events):
             assert cur.prev_kv == prev.kv
     finally:
         watcher.close()

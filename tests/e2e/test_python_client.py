@@ -47,10 +47,13 @@ def test_configmap_crud(core_v1: Any, ns: str) -> None:
     assert conflict.value.status == 409
     assert json.loads(conflict.value.body or "{}")["reason"] == "AlreadyExists"
 
+    # The client leaves the answer untyped: a metav1.Status for an immediate deletion.
     status = core_v1.delete_namespaced_config_map("crud", ns)
-    assert status.kind == "Status"
-    assert status.status == "Success"
-    assert status.details.name == "crud"
+    assert status["kind"] == "Status"
+    assert status["status"] == "Success"
+    assert status["details"]["name"] == "crud"
+    assert status["details"]["kind"] == "configmaps"
+    assert status["details"]["uid"] == created.metadata.uid
     with pytest.raises(ApiException) as missing:
         core_v1.read_namespaced_config_map("crud", ns)
     assert missing.value.status == 404

@@ -175,6 +175,7 @@ class Registry:
             meta.pop(volatile, None)
         self.strategy.prepare_for_create(obj)
         apply_defaults(self.info.group, self.info.kind, obj)
+        _drop_empty_meta(meta)
         errs = [] if opts.internal else self.strategy.validate(obj)
         if errs:
             raise errors.invalid_error(self.info.kind, meta.get("name", ""), errs, self.info.group)
@@ -270,6 +271,7 @@ class Registry:
         else:
             self.strategy.prepare_for_update(new, old)
         apply_defaults(self.info.group, self.info.kind, new)
+        _drop_empty_meta(new["metadata"])
         errs = [] if subresource == "binding" or opts.internal else self.strategy.validate_update(new, old)
         if errs:
             raise errors.invalid_error(self.info.kind, old_meta["name"], errs, self.info.group)
@@ -420,6 +422,16 @@ class Registry:
 
     def conflict(self, name: str) -> errors.ApiError:
         return errors.conflict_error(self.info.resource, name, errors.OPTIMISTIC_LOCK_MESSAGE, self.info.group)
+
+
+_OMIT_EMPTY_META = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields", "generateName")
+
+
+def _drop_empty_meta(meta: dict[str, Any]) -> None:
+    """Go's omitempty: empty metadata maps and lists are not stored."""
+    for k in _OMIT_EMPTY_META:
+        if k in meta and not meta[k]:
+            del meta[k]
 
 
 def _too_large_rv(requested: int, current: int) -> errors.ApiError:
