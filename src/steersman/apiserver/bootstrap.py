@@ -38,6 +38,8 @@ async def rebuild_allocations(ctx: ApiContext) -> None:
 
 async def _ensure(ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]) -> None:
     registry = ctx.registry(_info(group, resource))
+    if await ctx.store.get(registry.strategy.key(namespace, obj["metadata"]["name"])) is not None:
+        return
     try:
         await registry.create(namespace, obj, WriteOptions())
     except errors.ApiError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from steersman.client.rest import RestClient
 from steersman.controllers.namespace import NamespaceController
+from steersman.controllers.serviceaccount import ServiceAccountController
 
 log = logging.getLogger("steersman.controllers")
 
@@ -26,6 +27,7 @@ class ControllerManager:
         client = RestClient.from_kubeconfig(self.kubeconfig, user_agent="steersman-controller-manager")
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
             "namespace": NamespaceController(client).run,
+            "serviceaccount": ServiceAccountController(client, ca_pem=self._ca_pem()).run,
         }
         try:
             async with asyncio.TaskGroup() as tg:
@@ -33,6 +35,12 @@ class ControllerManager:
                     tg.create_task(self._keep_running(name, run))
         finally:
             await client.close()
+
+    def _ca_pem(self) -> str:
+        from steersman.pki.kubeconfig import load_kubeconfig
+
+        ca = load_kubeconfig(self.kubeconfig).ca_pem
+        return ca.decode() if ca else ""
 
     async def _keep_running(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
         while True:

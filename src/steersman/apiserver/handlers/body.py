@@ -25,10 +25,17 @@ async def read_body(request: web.Request) -> bytes:
     length = request.content_length
     if length is not None and length > negotiation.MAX_BODY_BYTES:
         raise errors.too_large_error(negotiation.MAX_BODY_BYTES)
-    data = await request.content.read(negotiation.MAX_BODY_BYTES + 1)
-    if len(data) > negotiation.MAX_BODY_BYTES:
-        raise errors.too_large_error(negotiation.MAX_BODY_BYTES)
-    return data
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(negotiation.MAX_BODY_BYTES + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > negotiation.MAX_BODY_BYTES:
+            raise errors.too_large_error(negotiation.MAX_BODY_BYTES)
+    return b"".join(chunks)
 
 
 def field_validation(query: Any) -> str:
