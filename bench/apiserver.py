@@ -58,13 +58,26 @@ async def main() -> None:
     from steersman.pki import ensure_pki
 
     pki = ensure_pki(tmp / "pki", hosts=["127.0.0.1", "10.96.0.1"])
-    argv = [sys.executable, "-m", "steersman", "apiserver", "--storage", storage, "--secure-port", str(port), "--pki-dir", str(tmp / "pki")]
+    argv = [
+        sys.executable,
+        "-m",
+        "steersman",
+        "apiserver",
+        "--storage",
+        storage,
+        "--secure-port",
+        str(port),
+        "--pki-dir",
+        str(tmp / "pki"),
+    ]
     ssl_ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
     ssl_ctx.load_cert_chain(str(pki.admin_cert), str(pki.admin_key))
     base = f"https://127.0.0.1:{port}"
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(tmp / "apiserver.log", "wb"))
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=open(tmp / "apiserver.log", "wb")
+    )
     try:
         conn = aiohttp.TCPConnector(ssl=ssl_ctx, limit=128)
         async with aiohttp.ClientSession(connector=conn) as s:
@@ -86,7 +99,9 @@ async def main() -> None:
             async def create(name: str) -> float:
                 body = orjson.dumps({"metadata": {"name": name}, "data": {"key": "value" * 4}})
                 t = time.perf_counter()
-                async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                async with s.post(
+                    url, data=body, headers={"Content-Type": "application/json"}
+                ) as r:
                     await r.read()
                     assert r.status == 201, r.status
                 return time.perf_counter() - t
@@ -96,7 +111,9 @@ async def main() -> None:
             for i in range(args.creates):
                 lat.append(await create(f"seq-{i}"))
             el = time.perf_counter() - t
-            print(f"sequential creates: {args.creates / el:.0f}/s  p50 {pct(lat, 0.5) * 1000:.2f} ms  p99 {pct(lat, 0.99) * 1000:.2f} ms")
+            print(
+                f"sequential creates: {args.creates / el:.0f}/s  p50 {pct(lat, 0.5) * 1000:.2f} ms  p99 {pct(lat, 0.99) * 1000:.2f} ms"
+            )
 
             total = args.creates * 2
             counter = iter(range(total))
@@ -116,7 +133,12 @@ async def main() -> None:
             sem = asyncio.Semaphore(64)
 
             async def mk(i: int) -> None:
-                async with sem, s.post(lurl, json={"metadata": {"name": f"l-{i}"}, "data": {"key": "value" * 4}}) as r:
+                async with (
+                    sem,
+                    s.post(
+                        lurl, json={"metadata": {"name": f"l-{i}"}, "data": {"key": "value" * 4}}
+                    ) as r,
+                ):
                     await r.read()
 
             await asyncio.gather(*(mk(i) for i in range(2000)))
@@ -131,7 +153,10 @@ async def main() -> None:
 
             # Watch delivery: time from the create's response to the event's arrival.
             delays: list[float] = []
-            async with s.get(base + "/api/v1/namespaces/bench/configmaps", params={"watch": "1", "labelSelector": "w=1", "resourceVersion": "1"}) as wr:
+            async with s.get(
+                base + "/api/v1/namespaces/bench/configmaps",
+                params={"watch": "1", "labelSelector": "w=1", "resourceVersion": "1"},
+            ) as wr:
                 pending: dict[str, float] = {}
 
                 async def reader() -> None:
@@ -149,11 +174,15 @@ async def main() -> None:
                     body = orjson.dumps({"metadata": {"name": name, "labels": {"w": "1"}}})
                     t_send = time.perf_counter()
                     pending[name] = t_send
-                    async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+                    async with s.post(
+                        url, data=body, headers={"Content-Type": "application/json"}
+                    ) as r:
                         await r.read()
                     await asyncio.sleep(0.002)
                 await asyncio.wait_for(task, 30)
-            print(f"watch delivery (create sent -> event received): p50 {pct(delays, 0.5) * 1000:.2f} ms  p99 {pct(delays, 0.99) * 1000:.2f} ms")
+            print(
+                f"watch delivery (create sent -> event received): p50 {pct(delays, 0.5) * 1000:.2f} ms  p99 {pct(delays, 0.99) * 1000:.2f} ms"
+            )
             print(f"RSS after load: {rss_mb(proc.pid):.1f} MB")
     finally:
         proc.send_signal(signal.SIGTERM)

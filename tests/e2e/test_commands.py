@@ -383,7 +383,7 @@ def test_delete_cascade_orphan_keeps_dependents(
     kubectl: KubectlFn, kubectl_json: KubectlFn, ns: str
 ) -> None:
     _owner_and_dependent(kubectl, kubectl_json, ns)
-    out = kubectl("delete", "deployment", "owner", "-n", ns, "--cascade=orphan", "--timeout=30s")
+    out = kubectl("delete", "deployment", "owner", "-n", ns, "--cascade=orphan", "--timeout=10s")
     assert out.stdout == 'deployment.apps "owner" deleted\n'
     assert not _exists(kubectl, ns, "deployment", "owner")
     dependent = kubectl_json("get", "configmap", "dependent", "-n", ns)
@@ -449,7 +449,7 @@ def test_delete_cascade_foreground_with_wait(
 ) -> None:
     _owner_and_dependent(kubectl, kubectl_json, ns)
     out = kubectl(
-        "delete", "deployment", "owner", "-n", ns, "--cascade=foreground", "--wait", "--timeout=30s"
+        "delete", "deployment", "owner", "-n", ns, "--cascade=foreground", "--wait", "--timeout=10s"
     )
     assert out.stdout == 'deployment.apps "owner" deleted\n'
     # Foreground: by the time the owner is gone its blocking dependents are gone too.

@@ -19,11 +19,23 @@ class Api:
         self.session = session
         self.base = base
 
-    async def request(self, method: str, path: str, body: Any = None, *, content_type: str = "application/json", raw: bytes | None = None, headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> tuple[int, Any, Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = "application/json",
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, Any, Any]:
         data = raw if raw is not None else (orjson.dumps(body) if body is not None else None)
         hdrs = {"Content-Type": content_type} if data is not None else {}
         hdrs.update(headers or {})
-        async with self.session.request(method, self.base + path, data=data, headers=hdrs, params=params) as resp:
+        async with self.session.request(
+            method, self.base + path, data=data, headers=hdrs, params=params
+        ) as resp:
             text = await resp.read()
             try:
                 parsed = orjson.loads(text) if text else None
@@ -40,7 +52,9 @@ class Api:
     async def put(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any, Any]:
         return await self.request("PUT", path, body, **kw)
 
-    async def patch(self, path: str, body: Any, content_type: str, **kw: Any) -> tuple[int, Any, Any]:
+    async def patch(
+        self, path: str, body: Any, content_type: str, **kw: Any
+    ) -> tuple[int, Any, Any]:
         return await self.request("PATCH", path, body, content_type=content_type, **kw)
 
     async def delete(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any, Any]:

@@ -30,7 +30,9 @@ async def test_create_get_sets_system_fields(api: Api) -> None:
     status, created, _ = await api.post(CM, cm("a", k="v"))
     assert status == 201, created
     meta = created["metadata"]
-    assert meta["namespace"] == "default" and meta["uid"] and meta["creationTimestamp"].endswith("Z")
+    assert (
+        meta["namespace"] == "default" and meta["uid"] and meta["creationTimestamp"].endswith("Z")
+    )
     assert int(meta["resourceVersion"]) > 0
     assert "generation" not in meta
     status, got, _ = await api.get(f"{CM}/a")
@@ -82,11 +84,17 @@ async def test_noop_update_keeps_resource_version(api: Api) -> None:
 
 async def test_patch_types(api: Api) -> None:
     await api.post(CM, cm("p", a="1"))
-    status, body, _ = await api.patch(f"{CM}/p", {"data": {"b": "2"}}, "application/merge-patch+json")
+    status, body, _ = await api.patch(
+        f"{CM}/p", {"data": {"b": "2"}}, "application/merge-patch+json"
+    )
     assert status == 200 and body["data"] == {"a": "1", "b": "2"}
-    status, body, _ = await api.patch(f"{CM}/p", [{"op": "remove", "path": "/data/a"}], "application/json-patch+json")
+    status, body, _ = await api.patch(
+        f"{CM}/p", [{"op": "remove", "path": "/data/a"}], "application/json-patch+json"
+    )
     assert status == 200 and body["data"] == {"b": "2"}
-    status, body, _ = await api.patch(f"{CM}/p", {"metadata": {"labels": {"x": "y"}}}, "application/strategic-merge-patch+json")
+    status, body, _ = await api.patch(
+        f"{CM}/p", {"metadata": {"labels": {"x": "y"}}}, "application/strategic-merge-patch+json"
+    )
     assert status == 200 and body["metadata"]["labels"] == {"x": "y"}
     status, body, _ = await api.patch(f"{CM}/p", {"data": {}}, "text/plain")
     assert status == 415
@@ -104,7 +112,11 @@ async def test_delete_returns_status_and_preconditions(api: Api) -> None:
     status, body, _ = await api.delete(f"{CM}/d", {"preconditions": {"uid": "wrong"}})
     assert status == 409
     status, body, _ = await api.delete(f"{CM}/d")
-    assert status == 200 and body["status"] == "Success" and body["details"]["uid"] == created["metadata"]["uid"]
+    assert (
+        status == 200
+        and body["status"] == "Success"
+        and body["details"]["uid"] == created["metadata"]["uid"]
+    )
     status, _, _ = await api.delete(f"{CM}/d")
     assert status == 404
 
@@ -113,7 +125,9 @@ async def test_finalizers_hold_deletion(api: Api) -> None:
     await api.post(CM, {"metadata": {"name": "f", "finalizers": ["example.com/hold"]}})
     status, body, _ = await api.delete(f"{CM}/f")
     assert status == 202 and body["metadata"]["deletionTimestamp"]
-    status, body, _ = await api.patch(f"{CM}/f", {"metadata": {"finalizers": None}}, "application/merge-patch+json")
+    status, body, _ = await api.patch(
+        f"{CM}/f", {"metadata": {"finalizers": None}}, "application/merge-patch+json"
+    )
     assert status == 200
     status, _, _ = await api.get(f"{CM}/f")
     assert status == 404
@@ -163,7 +177,9 @@ async def test_body_errors(api: Api) -> None:
     assert status == 413
     status, body, _ = await api.post(CM, raw=b"{}", content_type="text/plain")
     assert status == 415
-    status, body, _ = await api.post(CM, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "k"}})
+    status, body, _ = await api.post(
+        CM, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "k"}}
+    )
     assert status == 400
 
 
@@ -173,7 +189,7 @@ async def test_unknown_fields_follow_field_validation(api: Api) -> None:
     assert status == 400 and 'unknown field "bogus"' in resp["message"]
     status, resp, headers = await api.post(CM, body)
     assert status == 201 and "bogus" not in resp
-    assert any('unknown field' in w for w in headers.getall("Warning", []))
+    assert any("unknown field" in w for w in headers.getall("Warning", []))
 
 
 async def test_watch_sees_changes_in_order(api: Api) -> None:
@@ -182,7 +198,9 @@ async def test_watch_sees_changes_in_order(api: Api) -> None:
     events: list[tuple[str, str]] = []
 
     async def watch() -> None:
-        async with api.session.get(api.base + CM, params={"watch": "true", "resourceVersion": rv, "timeoutSeconds": "5"}) as resp:
+        async with api.session.get(
+            api.base + CM, params={"watch": "true", "resourceVersion": rv, "timeoutSeconds": "5"}
+        ) as resp:
             async for line in resp.content:
                 ev = orjson.loads(line)
                 events.append((ev["type"], ev["object"]["metadata"]["name"]))
@@ -213,7 +231,10 @@ async def test_service_ip_allocation(api: Api) -> None:
     port = body["spec"]["ports"][0]["nodePort"]
     assert 30000 <= port <= 32767
     await api.delete("/api/v1/namespaces/default/services/np")
-    again = {"metadata": {"name": "np2"}, "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": port}]}}
+    again = {
+        "metadata": {"name": "np2"},
+        "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": port}]},
+    }
     status, body, _ = await api.post("/api/v1/namespaces/default/services", again)
     assert status == 201, body
 
@@ -225,7 +246,10 @@ async def test_deployment_generation_status_and_scale(api: Api) -> None:
         "metadata": {"name": "web"},
         "spec": {
             "selector": {"matchLabels": {"app": "web"}},
-            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            },
         },
     }
     base = "/apis/apps/v1/namespaces/default/deployments"
@@ -235,13 +259,17 @@ async def test_deployment_generation_status_and_scale(api: Api) -> None:
     status, scale, _ = await api.get(f"{base}/web/scale")
     assert status == 200 and scale["kind"] == "Scale" and scale["spec"]["replicas"] == 1
     assert scale["status"]["selector"] == "app=web"
-    status, scale, _ = await api.patch(f"{base}/web/scale", {"spec": {"replicas": 3}}, "application/merge-patch+json")
+    status, scale, _ = await api.patch(
+        f"{base}/web/scale", {"spec": {"replicas": 3}}, "application/merge-patch+json"
+    )
     assert status == 200 and scale["spec"]["replicas"] == 3
     _, body, _ = await api.get(f"{base}/web")
     assert body["spec"]["replicas"] == 3 and body["metadata"]["generation"] == 2
     body["status"] = {"replicas": 3}
     status, after, _ = await api.put(f"{base}/web/status", body)
-    assert status == 200 and after["status"]["replicas"] == 3 and after["metadata"]["generation"] == 2
+    assert (
+        status == 200 and after["status"]["replicas"] == 3 and after["metadata"]["generation"] == 2
+    )
     bad = dict(dep, metadata={"name": "bad"})
     bad["spec"] = dict(dep["spec"], selector={"matchLabels": {"app": "other"}})
     status, body, _ = await api.post(base, bad)
@@ -253,7 +281,12 @@ async def test_pod_binding(api: Api) -> None:
     status, body, _ = await api.post("/api/v1/namespaces/default/pods", pod)
     assert status == 201, body
     assert body["status"]["phase"] == "Pending"
-    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"kind": "Node", "name": "n1"}}
+    binding = {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": "p"},
+        "target": {"kind": "Node", "name": "n1"},
+    }
     status, body, _ = await api.post("/api/v1/namespaces/default/pods/p/binding", binding)
     assert status == 201, body
     _, got, _ = await api.get("/api/v1/namespaces/default/pods/p")

@@ -56,7 +56,11 @@ def go_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[]string{" + ", ".join(go_value(v) for v in value) + "}"
     if isinstance(value, dict):
-        return "map[string]string{" + ", ".join(f"{_go_quote(str(k))}:{go_value(v)}" for k, v in value.items()) + "}"
+        return (
+            "map[string]string{"
+            + ", ".join(f"{_go_quote(str(k))}:{go_value(v)}" for k, v in value.items())
+            + "}"
+        )
     return str(value)
 
 
@@ -93,7 +97,12 @@ class FieldError:
     def body(self) -> str:
         """The message without the field path (the StatusCause message)."""
         text = _TYPE_TEXT.get(self.type, self.type)
-        if self.type in (FIELD_VALUE_REQUIRED, FIELD_VALUE_FORBIDDEN, FIELD_VALUE_TOO_LONG, INTERNAL_ERROR):
+        if self.type in (
+            FIELD_VALUE_REQUIRED,
+            FIELD_VALUE_FORBIDDEN,
+            FIELD_VALUE_TOO_LONG,
+            INTERNAL_ERROR,
+        ):
             return f"{text}: {self.detail}" if self.detail else text
         if self.bad_value is _OMIT_VALUE:
             s = text
@@ -152,6 +161,7 @@ def internal(path: str, detail: str) -> FieldError:
 # ---------------------------------------------------------------------------
 # metav1.Status
 
+
 @dataclass(slots=True)
 class ApiError(Exception):
     """An error the API server answers with a `Status` body and `code`."""
@@ -194,11 +204,21 @@ def _details(name: str | None, group: str, kind: str) -> dict[str, Any]:
 
 
 def not_found_error(resource: str, name: str, group: str = "") -> ApiError:
-    return ApiError(404, "NotFound", f'{_qualified(resource, group)} "{name}" not found', _details(name, group, resource))
+    return ApiError(
+        404,
+        "NotFound",
+        f'{_qualified(resource, group)} "{name}" not found',
+        _details(name, group, resource),
+    )
 
 
 def already_exists_error(resource: str, name: str, group: str = "") -> ApiError:
-    return ApiError(409, "AlreadyExists", f'{_qualified(resource, group)} "{name}" already exists', _details(name, group, resource))
+    return ApiError(
+        409,
+        "AlreadyExists",
+        f'{_qualified(resource, group)} "{name}" already exists',
+        _details(name, group, resource),
+    )
 
 
 def conflict_error(resource: str, name: str, detail: str, group: str = "") -> ApiError:
@@ -210,7 +230,9 @@ def conflict_error(resource: str, name: str, detail: str, group: str = "") -> Ap
     )
 
 
-OPTIMISTIC_LOCK_MESSAGE = "the object has been modified; please apply your changes to the latest version and try again"
+OPTIMISTIC_LOCK_MESSAGE = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 
 
 def invalid_error(kind: str, name: str, errors: Sequence[FieldError], group: str = "") -> ApiError:
@@ -236,14 +258,18 @@ def unauthorized_error(message: str = "Unauthorized") -> ApiError:
 def forbidden_error(resource: str, name: str, detail: str, group: str = "") -> ApiError:
     qualified = _qualified(resource, group)
     subject = f'{qualified} "{name}"' if name else qualified
-    return ApiError(403, "Forbidden", f"{subject} is forbidden: {detail}", _details(name, group, resource))
+    return ApiError(
+        403, "Forbidden", f"{subject} is forbidden: {detail}", _details(name, group, resource)
+    )
 
 
 def method_not_supported_error(resource: str, verb: str, group: str = "") -> ApiError:
     return ApiError(
         405,
         "MethodNotAllowed",
-        f"{verb} is not supported on resources of kind {_qualified(resource, group)!r}".replace("'", '"'),
+        f"{verb} is not supported on resources of kind {_qualified(resource, group)!r}".replace(
+            "'", '"'
+        ),
         _details(None, group, resource),
     )
 
@@ -264,7 +290,8 @@ def unsupported_media_type_error(accepted: Sequence[str]) -> ApiError:
     return ApiError(
         415,
         "UnsupportedMediaType",
-        "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted),
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(accepted),
     )
 
 

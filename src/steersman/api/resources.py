@@ -129,9 +129,37 @@ RESOURCES: tuple[ResourceInfo, ...] = (
         verbs=NO_COLLECTION_DELETE,
         subs=(_status("Namespace"), Subresource("finalize", "Namespace", verbs=("update",))),
     ),
-    _r("", "v1", "nodes", "Node", namespaced=False, short=("no",), subs=(_status("Node"), Subresource("proxy", "NodeProxyOptions", verbs=("create", "delete", "get", "patch", "update")))),
-    _r("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short=("pvc",), subs=(_status("PersistentVolumeClaim"),)),
-    _r("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False, short=("pv",), subs=(_status("PersistentVolume"),)),
+    _r(
+        "",
+        "v1",
+        "nodes",
+        "Node",
+        namespaced=False,
+        short=("no",),
+        subs=(
+            _status("Node"),
+            Subresource(
+                "proxy", "NodeProxyOptions", verbs=("create", "delete", "get", "patch", "update")
+            ),
+        ),
+    ),
+    _r(
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        "PersistentVolumeClaim",
+        short=("pvc",),
+        subs=(_status("PersistentVolumeClaim"),),
+    ),
+    _r(
+        "",
+        "v1",
+        "persistentvolumes",
+        "PersistentVolume",
+        namespaced=False,
+        short=("pv",),
+        subs=(_status("PersistentVolume"),),
+    ),
     _r(
         "",
         "v1",
@@ -147,16 +175,40 @@ RESOURCES: tuple[ResourceInfo, ...] = (
             Subresource("exec", "PodExecOptions", verbs=("create", "get")),
             Subresource("attach", "PodAttachOptions", verbs=("create", "get")),
             Subresource("portforward", "PodPortForwardOptions", verbs=("create", "get")),
-            Subresource("proxy", "PodProxyOptions", verbs=("create", "delete", "get", "patch", "update")),
+            Subresource(
+                "proxy", "PodProxyOptions", verbs=("create", "delete", "get", "patch", "update")
+            ),
             Subresource("ephemeralcontainers", "Pod", verbs=("get", "patch", "update")),
             Subresource("resize", "Pod", verbs=("get", "patch", "update")),
         ),
     ),
     _r("", "v1", "podtemplates", "PodTemplate"),
-    _r("", "v1", "replicationcontrollers", "ReplicationController", short=("rc",), categories=("all",), subs=(_status("ReplicationController"), SCALE)),
-    _r("", "v1", "resourcequotas", "ResourceQuota", short=("quota",), subs=(_status("ResourceQuota"),)),
+    _r(
+        "",
+        "v1",
+        "replicationcontrollers",
+        "ReplicationController",
+        short=("rc",),
+        categories=("all",),
+        subs=(_status("ReplicationController"), SCALE),
+    ),
+    _r(
+        "",
+        "v1",
+        "resourcequotas",
+        "ResourceQuota",
+        short=("quota",),
+        subs=(_status("ResourceQuota"),),
+    ),
     _r("", "v1", "secrets", "Secret"),
-    _r("", "v1", "serviceaccounts", "ServiceAccount", short=("sa",), subs=(Subresource("token", "TokenRequest", "authentication.k8s.io", "v1", ("create",)),)),
+    _r(
+        "",
+        "v1",
+        "serviceaccounts",
+        "ServiceAccount",
+        short=("sa",),
+        subs=(Subresource("token", "TokenRequest", "authentication.k8s.io", "v1", ("create",)),),
+    ),
     _r(
         "",
         "v1",
@@ -165,16 +217,61 @@ RESOURCES: tuple[ResourceInfo, ...] = (
         short=("svc",),
         categories=("all",),
         verbs=ALL_VERBS,
-        subs=(_status("Service"), Subresource("proxy", "ServiceProxyOptions", verbs=("create", "delete", "get", "patch", "update"))),
+        subs=(
+            _status("Service"),
+            Subresource(
+                "proxy", "ServiceProxyOptions", verbs=("create", "delete", "get", "patch", "update")
+            ),
+        ),
     ),
     # apps/v1
     _r("apps", "v1", "controllerrevisions", "ControllerRevision"),
-    _r("apps", "v1", "daemonsets", "DaemonSet", short=("ds",), categories=("all",), subs=(_status("DaemonSet"),)),
-    _r("apps", "v1", "deployments", "Deployment", short=("deploy",), categories=("all",), subs=(_status("Deployment"), SCALE)),
-    _r("apps", "v1", "replicasets", "ReplicaSet", short=("rs",), categories=("all",), subs=(_status("ReplicaSet"), SCALE)),
-    _r("apps", "v1", "statefulsets", "StatefulSet", short=("sts",), categories=("all",), subs=(_status("StatefulSet"), SCALE)),
+    _r(
+        "apps",
+        "v1",
+        "daemonsets",
+        "DaemonSet",
+        short=("ds",),
+        categories=("all",),
+        subs=(_status("DaemonSet"),),
+    ),
+    _r(
+        "apps",
+        "v1",
+        "deployments",
+        "Deployment",
+        short=("deploy",),
+        categories=("all",),
+        subs=(_status("Deployment"), SCALE),
+    ),
+    _r(
+        "apps",
+        "v1",
+        "replicasets",
+        "ReplicaSet",
+        short=("rs",),
+        categories=("all",),
+        subs=(_status("ReplicaSet"), SCALE),
+    ),
+    _r(
+        "apps",
+        "v1",
+        "statefulsets",
+        "StatefulSet",
+        short=("sts",),
+        categories=("all",),
+        subs=(_status("StatefulSet"), SCALE),
+    ),
     # batch/v1
-    _r("batch", "v1", "cronjobs", "CronJob", short=("cj",), categories=("all",), subs=(_status("CronJob"),)),
+    _r(
+        "batch",
+        "v1",
+        "cronjobs",
+        "CronJob",
+        short=("cj",),
+        categories=("all",),
+        subs=(_status("CronJob"),),
+    ),
     _r("batch", "v1", "jobs", "Job", categories=("all",), subs=(_status("Job"),)),
     # coordination.k8s.io/v1
     _r("coordination.k8s.io", "v1", "leases", "Lease", package="coordination"),
@@ -183,20 +280,79 @@ RESOURCES: tuple[ResourceInfo, ...] = (
     # events.k8s.io/v1
     _r("events.k8s.io", "v1", "events", "Event", short=("ev",), package="events"),
     # networking.k8s.io/v1
-    _r("networking.k8s.io", "v1", "ingressclasses", "IngressClass", namespaced=False, package="networking"),
-    _r("networking.k8s.io", "v1", "ingresses", "Ingress", short=("ing",), subs=(_status("Ingress"),), package="networking"),
-    _r("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", short=("netpol",), package="networking"),
+    _r(
+        "networking.k8s.io",
+        "v1",
+        "ingressclasses",
+        "IngressClass",
+        namespaced=False,
+        package="networking",
+    ),
+    _r(
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        "Ingress",
+        short=("ing",),
+        subs=(_status("Ingress"),),
+        package="networking",
+    ),
+    _r(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "NetworkPolicy",
+        short=("netpol",),
+        package="networking",
+    ),
     # policy/v1
-    _r("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), subs=(_status("PodDisruptionBudget"),)),
+    _r(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "PodDisruptionBudget",
+        short=("pdb",),
+        subs=(_status("PodDisruptionBudget"),),
+    ),
     # rbac.authorization.k8s.io/v1
-    _r("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False, package="rbac"),
-    _r("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False, package="rbac"),
+    _r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+        namespaced=False,
+        package="rbac",
+    ),
+    _r(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "ClusterRole",
+        namespaced=False,
+        package="rbac",
+    ),
     _r("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", package="rbac"),
     _r("rbac.authorization.k8s.io", "v1", "roles", "Role", package="rbac"),
     # scheduling.k8s.io/v1
-    _r("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", namespaced=False, short=("pc",), package="scheduling"),
+    _r(
+        "scheduling.k8s.io",
+        "v1",
+        "priorityclasses",
+        "PriorityClass",
+        namespaced=False,
+        short=("pc",),
+        package="scheduling",
+    ),
     # storage.k8s.io/v1
-    _r("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False, short=("sc",), package="storage"),
+    _r(
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "StorageClass",
+        namespaced=False,
+        short=("sc",),
+        package="storage",
+    ),
 )
 
 
@@ -207,7 +363,9 @@ def by_group_version() -> dict[str, list[ResourceInfo]]:
     return out
 
 
-_INDEX: dict[tuple[str, str, str], ResourceInfo] = {(r.group, r.version, r.resource): r for r in RESOURCES}
+_INDEX: dict[tuple[str, str, str], ResourceInfo] = {
+    (r.group, r.version, r.resource): r for r in RESOURCES
+}
 _KIND_INDEX: dict[tuple[str, str], ResourceInfo] = {(r.group, r.kind): r for r in RESOURCES}
 
 

@@ -11,6 +11,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import random
 
@@ -25,7 +26,11 @@ class IPAllocator:
         self.cidr = str(self.network)
         self._used: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
         self._first = int(self.network.network_address) + 1
-        self._last = int(self.network.broadcast_address) - 1 if self.network.version == 4 else int(self.network.broadcast_address)
+        self._last = (
+            int(self.network.broadcast_address) - 1
+            if self.network.version == 4
+            else int(self.network.broadcast_address)
+        )
         self._size = self._last - self._first + 1
 
     def nth(self, n: int) -> str:
@@ -36,13 +41,17 @@ class IPAllocator:
             try:
                 ip = ipaddress.ip_address(requested)
             except ValueError:
-                raise AllocationError(f"failed to allocate IP {requested}: the provided IP ({requested}) is not a valid IP") from None
+                raise AllocationError(
+                    f"failed to allocate IP {requested}: the provided IP ({requested}) is not a valid IP"
+                ) from None
             if ip not in self.network or not (self._first <= int(ip) <= self._last):
                 raise AllocationError(
                     f"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {self.cidr}"
                 )
             if ip in self._used:
-                raise AllocationError(f"failed to allocate IP {requested}: provided IP is already allocated")
+                raise AllocationError(
+                    f"failed to allocate IP {requested}: provided IP is already allocated"
+                )
             self._used.add(ip)
             return str(ip)
         if len(self._used) >= self._size:
@@ -63,10 +72,8 @@ class IPAllocator:
         raise AllocationError("failed to allocate a serviceIP: range is full")
 
     def release(self, value: str) -> None:
-        try:
+        with contextlib.suppress(ValueError):
             self._used.discard(ipaddress.ip_address(value))
-        except ValueError:
-            pass
 
     def mark(self, value: str) -> None:
         try:
@@ -94,7 +101,9 @@ class PortAllocator:
     def allocate(self, requested: int | None = None) -> int:
         if requested:
             if not (self.low <= requested <= self.high):
-                raise AllocationError(f"provided port is not in the valid range. The range of valid ports is {self.range_text}")
+                raise AllocationError(
+                    f"provided port is not in the valid range. The range of valid ports is {self.range_text}"
+                )
             if requested in self._used:
                 raise AllocationError("provided port is already allocated")
             self._used.add(requested)

@@ -37,12 +37,22 @@ READY_KEY = web.AppKey("ready", dict)
 
 
 def _status_response(err: errors.ApiError) -> web.Response:
-    return web.Response(body=orjson.dumps(err.status()), status=err.code, content_type="application/json")
+    return web.Response(
+        body=orjson.dumps(err.status()), status=err.code, content_type="application/json"
+    )
 
 
-def build_app(ctx: ApiContext, *, authenticate: Authenticate | None, metrics: ApiMetrics, ready: dict[str, bool]) -> web.Application:
+def build_app(
+    ctx: ApiContext,
+    *,
+    authenticate: Authenticate | None,
+    metrics: ApiMetrics,
+    ready: dict[str, bool],
+) -> web.Application:
     @web.middleware
-    async def middleware(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    async def middleware(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         start = time.perf_counter()
         path = request.path
         ri = parse_request_info(request.method, path, request.query)
@@ -65,7 +75,13 @@ def build_app(ctx: ApiContext, *, authenticate: Authenticate | None, metrics: Ap
             if exc.status == 404:
                 return _status_response(errors.route_not_found_error())
             if exc.status == 405:
-                return _status_response(errors.ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"))
+                return _status_response(
+                    errors.ApiError(
+                        405,
+                        "MethodNotAllowed",
+                        "the server does not allow this method on the requested resource",
+                    )
+                )
             if exc.status == 413:
                 return _status_response(errors.too_large_error(3 * 1024 * 1024))
             raise
@@ -98,9 +114,18 @@ def build_app(ctx: ApiContext, *, authenticate: Authenticate | None, metrics: Ap
     async def health(request: web.Request) -> web.Response:
         name = request.path.strip("/").split("/")[0]
         if name == "readyz" and not ready.get("ready"):
-            return web.Response(text="[-]poststarthook/bootstrap failed: not finished\nreadyz check failed", status=500)
+            return web.Response(
+                text="[-]poststarthook/bootstrap failed: not finished\nreadyz check failed",
+                status=500,
+            )
         if "verbose" in request.query:
-            checks = ["ping", "log", "etcd", "poststarthook/start-apiextensions-informers", "poststarthook/bootstrap-controller"]
+            checks = [
+                "ping",
+                "log",
+                "etcd",
+                "poststarthook/start-apiextensions-informers",
+                "poststarthook/bootstrap-controller",
+            ]
             lines = "".join(f"[+]{c} ok\n" for c in checks)
             return web.Response(text=f"{lines}{name} check passed\n")
         return web.Response(text="ok")
@@ -125,7 +150,12 @@ def build_app(ctx: ApiContext, *, authenticate: Authenticate | None, metrics: Ap
         return web.json_response(body, dumps=lambda o: orjson.dumps(o).decode())
 
     async def metrics_handler(_: web.Request) -> web.Response:
-        return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
+        return web.Response(
+            body=metrics.render(),
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
 
     async def resource(request: web.Request) -> web.StreamResponse:
         ri = request["request_info"]
@@ -136,7 +166,10 @@ def build_app(ctx: ApiContext, *, authenticate: Authenticate | None, metrics: Ap
     async def openapi_v2(request: web.Request) -> web.Response:
         accept = request.headers.get("Accept", "")
         if "protobuf" in accept and hasattr(openapi, "v2_protobuf"):
-            return web.Response(body=openapi.v2_protobuf(), content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+            return web.Response(
+                body=openapi.v2_protobuf(),
+                content_type="application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+            )
         return web.Response(body=openapi.v2_json(), content_type="application/json")
 
     async def openapi_v3_root(_: web.Request) -> web.Response:
@@ -163,26 +196,35 @@ def build_app(ctx: ApiContext, *, authenticate: Authenticate | None, metrics: Ap
     async def _discovery(request: web.Request) -> web.StreamResponse:
         path = request.path.rstrip("/")
         if request.method != "GET":
-            raise errors.ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+            raise errors.ApiError(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            )
         if path in ("/api", "/apis"):
             negotiated = discovery.negotiate_discovery(request.headers.get("Accept", ""))
             if negotiated is not None:
                 version, content_type = negotiated
                 body = discovery.aggregated_discovery(legacy=path == "/api", version=version)
-                return web.Response(body=orjson.dumps(body), headers={"Content-Type": content_type, "Vary": "Accept"})
+                return web.Response(
+                    body=orjson.dumps(body),
+                    headers={"Content-Type": content_type, "Vary": "Accept"},
+                )
             doc = discovery.api_versions() if path == "/api" else discovery.api_group_list()
-            return web.Response(body=orjson.dumps(doc), content_type="application/json", headers={"Vary": "Accept"})
+            return web.Response(
+                body=orjson.dumps(doc), content_type="application/json", headers={"Vary": "Accept"}
+            )
         parts = path.strip("/").split("/")
-        doc = None
+        found: dict[str, Any] | None = None
         if parts[0] == "api" and len(parts) == 2:
-            doc = discovery.api_resource_list("", parts[1])
+            found = discovery.api_resource_list("", parts[1])
         elif parts[0] == "apis" and len(parts) == 2:
-            doc = discovery.api_group(parts[1])
+            found = discovery.api_group(parts[1])
         elif parts[0] == "apis" and len(parts) == 3:
-            doc = discovery.api_resource_list(parts[1], parts[2])
-        if doc is None:
+            found = discovery.api_resource_list(parts[1], parts[2])
+        if found is None:
             raise errors.route_not_found_error()
-        return web.Response(body=orjson.dumps(doc), content_type="application/json")
+        return web.Response(body=orjson.dumps(found), content_type="application/json")
 
     for p in ("/healthz", "/livez", "/readyz"):
         app.router.add_get(p, health)

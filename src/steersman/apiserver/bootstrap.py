@@ -36,7 +36,9 @@ async def rebuild_allocations(ctx: ApiContext) -> None:
                 ctx.node_ports.mark(int(port["nodePort"]))
 
 
-async def _ensure(ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]) -> None:
+async def _ensure(
+    ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]
+) -> None:
     registry = ctx.registry(_info(group, resource))
     if await ctx.store.get(registry.strategy.key(namespace, obj["metadata"]["name"])) is not None:
         return
@@ -47,7 +49,9 @@ async def _ensure(ctx: ApiContext, group: str, resource: str, namespace: str, ob
             raise
 
 
-async def _put(ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]) -> None:
+async def _put(
+    ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]
+) -> None:
     registry = ctx.registry(_info(group, resource))
     name = obj["metadata"]["name"]
     try:
@@ -61,7 +65,13 @@ async def _put(ctx: ApiContext, group: str, resource: str, namespace: str, obj: 
 async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int) -> None:
     await rebuild_allocations(ctx)
     for name in SYSTEM_NAMESPACES:
-        await _ensure(ctx, "", "namespaces", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        await _ensure(
+            ctx,
+            "",
+            "namespaces",
+            "",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+        )
     service_ip = ctx.service_ips.nth(1)
     await _ensure(
         ctx,
@@ -71,11 +81,16 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
         {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": {"name": "kubernetes", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "metadata": {
+                "name": "kubernetes",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+            },
             "spec": {
                 "type": "ClusterIP",
                 "clusterIP": service_ip,
-                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": secure_port}],
+                "ports": [
+                    {"name": "https", "port": 443, "protocol": "TCP", "targetPort": secure_port}
+                ],
                 "sessionAffinity": "None",
             },
         },
@@ -88,8 +103,16 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
         {
             "apiVersion": "v1",
             "kind": "Endpoints",
-            "metadata": {"name": "kubernetes", "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-            "subsets": [{"addresses": [{"ip": advertise_address}], "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}]}],
+            "metadata": {
+                "name": "kubernetes",
+                "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
+            },
+            "subsets": [
+                {
+                    "addresses": [{"ip": advertise_address}],
+                    "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}],
+                }
+            ],
         },
     )
     await _put(
@@ -100,7 +123,13 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
         {
             "apiVersion": "discovery.k8s.io/v1",
             "kind": "EndpointSlice",
-            "metadata": {"name": "kubernetes", "labels": {"kubernetes.io/service-name": "kubernetes", "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}},
+            "metadata": {
+                "name": "kubernetes",
+                "labels": {
+                    "kubernetes.io/service-name": "kubernetes",
+                    "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                },
+            },
             "addressType": "IPv4",
             "endpoints": [{"addresses": [advertise_address], "conditions": {"ready": True}}],
             "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}],

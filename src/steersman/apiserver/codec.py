@@ -42,7 +42,11 @@ def parse_resource_version(value: str, *, what: str = "resourceVersion") -> int:
             raise ValueError
         return rv
     except ValueError:
-        raise errors.bad_request_error(f'invalid {what}: "{value}"' if what != "resourceVersion" else f"invalid resource version: {value}") from None
+        raise errors.bad_request_error(
+            f'invalid {what}: "{value}"'
+            if what != "resourceVersion"
+            else f"invalid resource version: {value}"
+        ) from None
 
 
 def encode_continue(revision: int, start_key: str, prefix: str) -> str:
@@ -62,4 +66,6 @@ def decode_continue(token: str, prefix: str) -> tuple[int, str]:
             raise ValueError
         return rv, prefix + start
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        raise errors.bad_request_error("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)") from None
+        raise errors.bad_request_error(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+        ) from None

@@ -29,7 +29,9 @@ class ApiContext:
         for info in RESOURCES:
             strategy = strategy_for(info)
             strategy.bind(ctx)
-            ctx.registries[(info.group, info.resource)] = Registry(info, strategy, store, namespaces)
+            ctx.registries[(info.group, info.resource)] = Registry(
+                info, strategy, store, namespaces
+            )
         return ctx
 
     def registry(self, info: ResourceInfo) -> Registry:

@@ -8,7 +8,31 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-_BUCKETS = (0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60)
+_BUCKETS = (
+    0.005,
+    0.025,
+    0.05,
+    0.1,
+    0.2,
+    0.4,
+    0.6,
+    0.8,
+    1.0,
+    1.25,
+    1.5,
+    2,
+    3,
+    4,
+    5,
+    6,
+    8,
+    10,
+    15,
+    20,
+    30,
+    45,
+    60,
+)
 
 
 _VERB_LABELS = {
@@ -26,7 +50,16 @@ _VERB_LABELS = {
 class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        labels = ["verb", "dry_run", "group", "version", "resource", "subresource", "scope", "component"]
+        labels = [
+            "verb",
+            "dry_run",
+            "group",
+            "version",
+            "resource",
+            "subresource",
+            "scope",
+            "component",
+        ]
         self.requests = Counter(
             "apiserver_request",
             "Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.",
@@ -47,11 +80,35 @@ class ApiMetrics:
             registry=self.registry,
         )
         self.storage_objects = Gauge(
-            "apiserver_storage_objects", "Number of stored objects at the time of last check split by kind.", ["resource"], registry=self.registry
+            "apiserver_storage_objects",
+            "Number of stored objects at the time of last check split by kind.",
+            ["resource"],
+            registry=self.registry,
         )
 
-    def observe(self, *, verb: str, dry_run: bool, group: str, version: str, resource: str, subresource: str, scope: str, code: int, seconds: float) -> None:
-        values = (_VERB_LABELS.get(verb, verb.upper()), "All" if dry_run else "", group, version, resource, subresource, scope, "apiserver")
+    def observe(
+        self,
+        *,
+        verb: str,
+        dry_run: bool,
+        group: str,
+        version: str,
+        resource: str,
+        subresource: str,
+        scope: str,
+        code: int,
+        seconds: float,
+    ) -> None:
+        values = (
+            _VERB_LABELS.get(verb, verb.upper()),
+            "All" if dry_run else "",
+            group,
+            version,
+            resource,
+            subresource,
+            scope,
+            "apiserver",
+        )
         self.requests.labels(*values, str(code)).inc()
         if verb != "watch":
             self.latency.labels(*values).observe(seconds)

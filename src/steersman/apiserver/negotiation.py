@@ -71,12 +71,16 @@ def _decode_yaml(raw: bytes) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise errors.bad_request_error(f"error converting YAML to JSON: yaml: {where}{problem}") from None
+        raise errors.bad_request_error(
+            f"error converting YAML to JSON: yaml: {where}{problem}"
+        ) from None
     docs = [d for d in docs if d is not None]
     if len(docs) != 1:
         if not docs:
             return None
-        raise errors.bad_request_error("error converting YAML to JSON: yaml: multiple documents in one request body")
+        raise errors.bad_request_error(
+            "error converting YAML to JSON: yaml: multiple documents in one request body"
+        )
     # YAML allows keys and values that JSON has not: round-trip to be sure it is JSON data.
     try:
         return orjson.loads(orjson.dumps(docs[0], default=str))
@@ -114,21 +118,36 @@ def parse_accept(header: str | None) -> Accept:
             if as_kind:
                 group = params.get("g", "")
                 version = params.get("v", "")
-                if as_kind in ("Table", "PartialObjectMetadata", "PartialObjectMetadataList") and group == "meta.k8s.io" and version in ("v1", "v1beta1"):
-                    return Accept(media=YAML if mt == YAML else JSON, as_kind=as_kind, as_version=version, as_group=group)
+                if (
+                    as_kind in ("Table", "PartialObjectMetadata", "PartialObjectMetadataList")
+                    and group == "meta.k8s.io"
+                    and version in ("v1", "v1beta1")
+                ):
+                    return Accept(
+                        media=YAML if mt == YAML else JSON,
+                        as_kind=as_kind,
+                        as_version=version,
+                        as_group=group,
+                    )
                 continue  # an `as=` we do not serve: try the next alternative
             return Accept(media=YAML if mt == YAML else JSON)
     if unsupported_only:
         if "application/vnd.kubernetes.protobuf" in header:
             # Protobuf is not served; clients that list it usually list JSON too.
             return Accept()
-        raise errors.not_acceptable_error("only the following media types are accepted: application/json, application/yaml")
-    raise errors.not_acceptable_error("only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io")
+        raise errors.not_acceptable_error(
+            "only the following media types are accepted: application/json, application/yaml"
+        )
+    raise errors.not_acceptable_error(
+        "only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io"
+    )
 
 
 def encode(obj: Any, media: str = JSON) -> bytes:
     if media == YAML:
-        return yaml.dump(obj, Dumper=_YamlDumper, default_flow_style=False, sort_keys=False).encode()
+        return yaml.dump(
+            obj, Dumper=_YamlDumper, default_flow_style=False, sort_keys=False
+        ).encode()
     return orjson.dumps(obj)
 
 

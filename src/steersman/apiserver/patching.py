@@ -33,11 +33,17 @@ def parse_patch(raw: bytes, patch_type: str) -> Any:
     except orjson.JSONDecodeError as exc:
         raise errors.bad_request_error(f"error decoding patch: {exc}") from None
     if not isinstance(body, dict):
-        raise errors.bad_request_error("json: cannot unmarshal array into Go value of type map[string]interface {}" if isinstance(body, list) else f"error decoding patch: unexpected {type(body).__name__}")
+        raise errors.bad_request_error(
+            "json: cannot unmarshal array into Go value of type map[string]interface {}"
+            if isinstance(body, list)
+            else f"error decoding patch: unexpected {type(body).__name__}"
+        )
     return body
 
 
-def apply_patch(obj: dict[str, Any], patch_type: str, parsed: Any, schema_name: str) -> dict[str, Any]:
+def apply_patch(
+    obj: dict[str, Any], patch_type: str, parsed: Any, schema_name: str
+) -> dict[str, Any]:
     try:
         if patch_type == negotiation.JSON_PATCH:
             result = patch.apply_json_patch(obj, parsed)
@@ -48,7 +54,11 @@ def apply_patch(obj: dict[str, Any], patch_type: str, parsed: Any, schema_name: 
     except errors.ApiError:
         raise
     except ValueError as exc:
-        raise errors.ApiError(422, "Invalid", str(exc)) if patch_type == negotiation.JSON_PATCH else errors.bad_request_error(str(exc)) from None
+        raise (
+            errors.ApiError(422, "Invalid", str(exc))
+            if patch_type == negotiation.JSON_PATCH
+            else errors.bad_request_error(str(exc))
+        ) from None
     if not isinstance(result, dict):
         raise errors.bad_request_error("the patched object is not a JSON object")
     return result
@@ -92,7 +102,9 @@ async def patch_resource(
     raise registry.conflict(name)
 
 
-def apply_patch_view(current: dict[str, Any], patch_type: str, parsed: Any, registry: Registry) -> dict[str, Any]:
+def apply_patch_view(
+    current: dict[str, Any], patch_type: str, parsed: Any, registry: Registry
+) -> dict[str, Any]:
     from steersman.apiserver import scale
 
     view = scale.scale_of(registry.info, current)
@@ -104,9 +116,17 @@ def _check_identity(registry: Registry, patched: dict[str, Any], current: dict[s
     meta = patched.get("metadata")
     if not isinstance(meta, dict):
         raise errors.bad_request_error("metadata must be an object")
-    if patched.get("apiVersion") != current.get("apiVersion") or patched.get("kind") != current.get("kind"):
-        raise errors.bad_request_error(f"the patch changed the object's apiVersion/kind; expected {info.group_version}/{info.kind}")
+    if patched.get("apiVersion") != current.get("apiVersion") or patched.get("kind") != current.get(
+        "kind"
+    ):
+        raise errors.bad_request_error(
+            f"the patch changed the object's apiVersion/kind; expected {info.group_version}/{info.kind}"
+        )
     if meta.get("name") != current["metadata"]["name"]:
-        raise errors.bad_request_error(f'the name of the object ({meta.get("name")}) does not match the name on the URL ({current["metadata"]["name"]})')
+        raise errors.bad_request_error(
+            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({current['metadata']['name']})"
+        )
     if info.namespaced and meta.get("namespace") != current["metadata"].get("namespace"):
-        raise errors.bad_request_error("the namespace of the provided object does not match the namespace sent on the request")
+        raise errors.bad_request_error(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )

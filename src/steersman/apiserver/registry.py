@@ -61,7 +61,9 @@ class WriteOptions:
 
 
 class Registry:
-    def __init__(self, info: ResourceInfo, strategy: Strategy, store: Store, namespaces: NamespaceLifecycle) -> None:
+    def __init__(
+        self, info: ResourceInfo, strategy: Strategy, store: Store, namespaces: NamespaceLifecycle
+    ) -> None:
         self.info = info
         self.strategy = strategy
         self.store = store
@@ -72,7 +74,9 @@ class Registry:
         try:
             kv = await self.store.get(self.strategy.key(namespace, name), revision=revision)
         except CompactedError as exc:
-            raise errors.gone_error(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+            raise errors.gone_error(
+                f"too old resource version: {exc.requested} ({exc.compacted})"
+            ) from None
         except FutureRevisionError as exc:
             raise _too_large_rv(exc.requested, exc.current) from None
         if kv is None:
@@ -103,27 +107,37 @@ class Registry:
         start: str | None = None
         if continue_token:
             if resource_version not in ("", "0"):
-                raise errors.bad_request_error("specifying resource version is not allowed when using continue")
+                raise errors.bad_request_error(
+                    "specifying resource version is not allowed when using continue"
+                )
             revision, start = codec.decode_continue(continue_token, prefix)
         elif resource_version_match == "Exact":
             if resource_version in ("", "0"):
-                raise errors.bad_request_error("resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"\" or \"0\"")
+                raise errors.bad_request_error(
+                    'resourceVersionMatch "Exact" is forbidden for resourceVersion "" or "0"'
+                )
             revision = codec.parse_resource_version(resource_version)
         elif resource_version_match not in ("", "NotOlderThan"):
-            raise errors.bad_request_error(f'resourceVersionMatch: Unsupported value: "{resource_version_match}": supported values: "Exact", "NotOlderThan"')
+            raise errors.bad_request_error(
+                f'resourceVersionMatch: Unsupported value: "{resource_version_match}": supported values: "Exact", "NotOlderThan"'
+            )
         elif resource_version not in ("", "0"):
             rv = codec.parse_resource_version(resource_version)
             if rv > self.store.current_revision():
                 raise _too_large_rv(rv, self.store.current_revision())
         try:
-            return await self._list_pages(prefix, selection, revision=revision, start=start, limit=limit)
+            return await self._list_pages(
+                prefix, selection, revision=revision, start=start, limit=limit
+            )
         except CompactedError as exc:
             if continue_token:
                 raise errors.gone_error(
                     "The provided continue parameter is too old to display a consistent list result. "
                     "You can start a new list without the continue parameter."
                 ) from None
-            raise errors.gone_error(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+            raise errors.gone_error(
+                f"too old resource version: {exc.requested} ({exc.compacted})"
+            ) from None
         except FutureRevisionError as exc:
             raise _too_large_rv(exc.requested, exc.current) from None
 
@@ -162,16 +176,25 @@ class Registry:
             start = res.continue_key
 
     # -- create -------------------------------------------------------------
-    async def create(self, namespace: str, obj: dict[str, Any], opts: WriteOptions) -> dict[str, Any]:
+    async def create(
+        self, namespace: str, obj: dict[str, Any], opts: WriteOptions
+    ) -> dict[str, Any]:
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise errors.bad_request_error("metadata must be an object")
         self._check_namespace_of_body(namespace, meta)
         if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + "".join(secrets.choice(_NAME_CHARS) for _ in range(5))
+            meta["name"] = meta["generateName"] + "".join(
+                secrets.choice(_NAME_CHARS) for _ in range(5)
+            )
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now_rfc3339()
-        for volatile in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+        for volatile in (
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ):
             meta.pop(volatile, None)
         self.strategy.prepare_for_create(obj)
         apply_defaults(self.info.group, self.info.kind, obj)
@@ -185,10 +208,14 @@ class Registry:
         if opts.dry_run:
             return obj
         try:
-            kv = await self.store.create(self.strategy.key(namespace, meta["name"]), codec.encode_for_storage(obj))
+            kv = await self.store.create(
+                self.strategy.key(namespace, meta["name"]), codec.encode_for_storage(obj)
+            )
         except KeyExistsError:
             await self.strategy.after_create_failed(obj)
-            raise errors.already_exists_error(self.info.resource, meta["name"], self.info.group) from None
+            raise errors.already_exists_error(
+                self.info.resource, meta["name"], self.info.group
+            ) from None
         except BaseException:
             await self.strategy.after_create_failed(obj)
             raise
@@ -198,14 +225,22 @@ class Registry:
         if self.info.namespaced:
             body_ns = meta.get("namespace") or ""
             if body_ns and body_ns != namespace:
-                raise errors.bad_request_error("the namespace of the provided object does not match the namespace sent on the request")
+                raise errors.bad_request_error(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
 
     # -- update -------------------------------------------------------------
     async def update(
-        self, namespace: str, name: str, body: dict[str, Any], opts: WriteOptions, *, subresource: str = ""
+        self,
+        namespace: str,
+        name: str,
+        body: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        subresource: str = "",
     ) -> tuple[dict[str, Any], bool]:
         """PUT. Returns (object, created)."""
         meta = body.setdefault("metadata", {})
@@ -213,7 +248,9 @@ class Registry:
             raise errors.bad_request_error("metadata must be an object")
         body_name = meta.get("name") or ""
         if body_name != name:
-            raise errors.bad_request_error(f"the name of the object ({body_name}) does not match the name on the URL ({name})")
+            raise errors.bad_request_error(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
         self._check_namespace_of_body(namespace, meta)
         rv_text = meta.get("resourceVersion") or ""
         expected = codec.parse_resource_version(rv_text) if rv_text else 0
@@ -229,7 +266,9 @@ class Registry:
             if expected and expected != kv.mod_revision:
                 raise self.conflict(name)
             try:
-                return await self.update_from(kv, deep_copy(body), opts, subresource=subresource), False
+                return await self.update_from(
+                    kv, deep_copy(body), opts, subresource=subresource
+                ), False
             except ConflictError:
                 if expected:
                     raise self.conflict(name) from None
@@ -249,10 +288,19 @@ class Registry:
                 409,
                 "Conflict",
                 f'Operation cannot be fulfilled on {self.info.group_resource} "{old_meta["name"]}": Precondition failed: UID in precondition: {uid}, UID in object meta: {old_meta.get("uid")}',
-                {"name": old_meta["name"], "group": self.info.group, "kind": self.info.resource} if self.info.group else {"name": old_meta["name"], "kind": self.info.resource},
+                {"name": old_meta["name"], "group": self.info.group, "kind": self.info.resource}
+                if self.info.group
+                else {"name": old_meta["name"], "kind": self.info.resource},
             )
         # System-owned metadata survives every update.
-        for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"):
+        for k in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "namespace",
+            "name",
+        ):
             if k in old_meta:
                 meta[k] = old_meta[k]
             else:
@@ -272,7 +320,11 @@ class Registry:
             self.strategy.prepare_for_update(new, old)
         apply_defaults(self.info.group, self.info.kind, new)
         _drop_empty_meta(new["metadata"])
-        errs = [] if subresource == "binding" or opts.internal else self.strategy.validate_update(new, old)
+        errs = (
+            []
+            if subresource == "binding" or opts.internal
+            else self.strategy.validate_update(new, old)
+        )
         if errs:
             raise errors.invalid_error(self.info.kind, old_meta["name"], errs, self.info.group)
         if self.strategy.should_delete_on_update(new):
@@ -289,7 +341,9 @@ class Registry:
             new["metadata"]["resourceVersion"] = str(kv.mod_revision)
             return new
         try:
-            written = await self.store.update(kv.key, codec.encode_for_storage(new), expected_revision=kv.mod_revision)
+            written = await self.store.update(
+                kv.key, codec.encode_for_storage(new), expected_revision=kv.mod_revision
+            )
         except KeyNotFoundError:
             await self.strategy.after_update_failed(new, old)
             raise self.not_found(old_meta["name"]) from None
@@ -299,7 +353,9 @@ class Registry:
         return codec.decode(written)
 
     # -- delete -------------------------------------------------------------
-    async def delete(self, namespace: str, name: str, options: dict[str, Any], opts: WriteOptions) -> tuple[dict[str, Any], int]:
+    async def delete(
+        self, namespace: str, name: str, options: dict[str, Any], opts: WriteOptions
+    ) -> tuple[dict[str, Any], int]:
         """DELETE. Returns (body, http status): 200 when gone, 202 when deletion is pending."""
         key = self.strategy.key(namespace, name)
         preconditions = options.get("preconditions") or {}
@@ -308,7 +364,13 @@ class Registry:
             policy = "Orphan" if options["orphanDependents"] else "Background"
         if policy not in (None, "Orphan", "Background", "Foreground"):
             raise errors.invalid_error(
-                "DeleteOptions", "", [errors.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])]
+                "DeleteOptions",
+                "",
+                [
+                    errors.not_supported(
+                        "propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"]
+                    )
+                ],
             )
         grace_requested = options.get("gracePeriodSeconds")
         for _ in range(_MAX_RETRIES):
@@ -337,7 +399,9 @@ class Registry:
             if pending:
                 new = deep_copy(old)
                 meta = new["metadata"]
-                if not meta.get("deletionTimestamp") or grace < (meta.get("deletionGracePeriodSeconds") or 0):
+                if not meta.get("deletionTimestamp") or grace < (
+                    meta.get("deletionGracePeriodSeconds") or 0
+                ):
                     when = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=grace)
                     meta["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
                     meta["deletionGracePeriodSeconds"] = grace
@@ -351,7 +415,9 @@ class Registry:
                 if opts.dry_run:
                     return new, 202
                 try:
-                    written = await self.store.update(key, codec.encode_for_storage(new), expected_revision=kv.mod_revision)
+                    written = await self.store.update(
+                        key, codec.encode_for_storage(new), expected_revision=kv.mod_revision
+                    )
                 except ConflictError:
                     continue
                 return codec.decode(written), 202
@@ -375,13 +441,24 @@ class Registry:
             details["group"] = self.info.group
         details["kind"] = self.info.resource
         details["uid"] = obj["metadata"].get("uid", "")
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
 
-    def _check_delete_preconditions(self, name: str, meta: dict[str, Any], pre: dict[str, Any]) -> None:
+    def _check_delete_preconditions(
+        self, name: str, meta: dict[str, Any], pre: dict[str, Any]
+    ) -> None:
         uid = pre.get("uid")
         if uid and uid != meta.get("uid"):
             raise errors.conflict_error(
-                self.info.resource, name, f"Precondition failed: UID in precondition: {uid}, UID in object meta: {meta.get('uid')}", self.info.group
+                self.info.resource,
+                name,
+                f"Precondition failed: UID in precondition: {uid}, UID in object meta: {meta.get('uid')}",
+                self.info.group,
             )
         rv = pre.get("resourceVersion")
         if rv and rv != meta.get("resourceVersion"):
@@ -421,10 +498,19 @@ class Registry:
         return errors.not_found_error(self.info.resource, name, self.info.group)
 
     def conflict(self, name: str) -> errors.ApiError:
-        return errors.conflict_error(self.info.resource, name, errors.OPTIMISTIC_LOCK_MESSAGE, self.info.group)
+        return errors.conflict_error(
+            self.info.resource, name, errors.OPTIMISTIC_LOCK_MESSAGE, self.info.group
+        )
 
 
-_OMIT_EMPTY_META = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields", "generateName")
+_OMIT_EMPTY_META = (
+    "labels",
+    "annotations",
+    "finalizers",
+    "ownerReferences",
+    "managedFields",
+    "generateName",
+)
 
 
 def _drop_empty_meta(meta: dict[str, Any]) -> None:
@@ -439,7 +525,12 @@ def _too_large_rv(requested: int, current: int) -> errors.ApiError:
         504,
         "Timeout",
         f"Too large resource version: {requested}, current: {current}",
-        {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], "retryAfterSeconds": 1},
+        {
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
     )
 
 
@@ -454,7 +545,10 @@ class NamespaceLifecycle:
         if kv is None:
             raise errors.not_found_error("namespaces", namespace)
         ns = codec.decode(kv)
-        if ns["metadata"].get("deletionTimestamp") or (ns.get("status") or {}).get("phase") == "Terminating":
+        if (
+            ns["metadata"].get("deletionTimestamp")
+            or (ns.get("status") or {}).get("phase") == "Terminating"
+        ):
             raise errors.ApiError(
                 403,
                 "Forbidden",

@@ -64,11 +64,10 @@ def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> Requ
             info.is_resource_request = False
             return info
 
-    if rest[0] == "namespaces":
-        if len(rest) > 1:
-            info.namespace = rest[1]
-            if len(rest) > 2 and rest[2] not in _NAMESPACE_SUBRESOURCES:
-                rest = rest[2:]
+    if rest[0] == "namespaces" and len(rest) > 1:
+        info.namespace = rest[1]
+        if len(rest) > 2 and rest[2] not in _NAMESPACE_SUBRESOURCES:
+            rest = rest[2:]
     info.resource = rest[0]
     if len(rest) >= 2:
         info.name = rest[1]

@@ -36,14 +36,21 @@ def _selector_string(info: ResourceInfo, obj: dict[str, Any]) -> str:
 
 def scale_of(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj["metadata"]
-    scale_meta = {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta}
+    scale_meta = {
+        k: meta[k]
+        for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+        if k in meta
+    }
     spec_replicas = (obj.get("spec") or {}).get("replicas", 1)
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
         "metadata": scale_meta,
         "spec": {"replicas": spec_replicas},
-        "status": {"replicas": (obj.get("status") or {}).get("replicas", 0), "selector": _selector_string(info, obj)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": _selector_string(info, obj),
+        },
     }
 
 
@@ -51,9 +58,16 @@ def apply_scale(scale: dict[str, Any], current: dict[str, Any]) -> dict[str, Any
     """The stored object with the Scale's spec.replicas (and its resourceVersion as precondition)."""
     replicas = (scale.get("spec") or {}).get("replicas", 0)
     if not isinstance(replicas, int) or isinstance(replicas, bool):
-        raise errors.bad_request_error(f"Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal {type(replicas).__name__} into Go struct field ScaleSpec.spec.replicas of type int32")
+        raise errors.bad_request_error(
+            f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal {type(replicas).__name__} into Go struct field ScaleSpec.spec.replicas of type int32'
+        )
     if replicas < 0:
-        raise errors.invalid_error("Scale", current["metadata"]["name"], [errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")], "autoscaling")
+        raise errors.invalid_error(
+            "Scale",
+            current["metadata"]["name"],
+            [errors.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+            "autoscaling",
+        )
     new = deep_copy(current)
     new.setdefault("spec", {})["replicas"] = replicas
     rv = (scale.get("metadata") or {}).get("resourceVersion")

@@ -13,7 +13,9 @@ from steersman.api.resources import ResourceInfo
 
 
 class Selection:
-    def __init__(self, info: ResourceInfo, label_selector: str = "", field_selector: str = "") -> None:
+    def __init__(
+        self, info: ResourceInfo, label_selector: str = "", field_selector: str = ""
+    ) -> None:
         self.info = info
         self._labels = None
         self._fields = None
@@ -31,8 +33,12 @@ class Selection:
         self.everything = self._labels is None and self._fields is None
 
     def matches(self, obj: dict[str, Any]) -> bool:
-        if self._labels is not None and not self._labels.matches(obj.get("metadata", {}).get("labels") or {}):
+        if self._labels is not None and not self._labels.matches(
+            obj.get("metadata", {}).get("labels") or {}
+        ):
             return False
         if self._fields is not None:
-            return bool(self._fields.matches(fields.field_set(self.info.group, self.info.kind, obj)))
+            return bool(
+                self._fields.matches(fields.field_set(self.info.group, self.info.kind, obj))
+            )
         return True

@@ -53,13 +53,22 @@ class ApiServer:
         from steersman.apiserver.authn import Authenticator, build_ssl_context
         from steersman.pki import ensure_pki
 
-        hosts = sorted({self.config.advertise_address, self.config.bind_address, _first_service_ip(self.config.service_cluster_ip_range)} - {"0.0.0.0", "::"})
+        hosts = sorted(
+            {
+                self.config.advertise_address,
+                self.config.bind_address,
+                _first_service_ip(self.config.service_cluster_ip_range),
+            }
+            - {"0.0.0.0", "::"}
+        )
         pki = ensure_pki(self.config.pki_dir, hosts=hosts)
         context = build_ssl_context(pki)
         authenticator = Authenticator(pki.ca_cert, self.config.token_auth_file)
 
         def authenticate(request: web.Request) -> Any:
-            ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+            ssl_object = (
+                request.transport.get_extra_info("ssl_object") if request.transport else None
+            )
             der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
             return authenticator.authenticate(der, request.headers.get("Authorization"))
 
@@ -70,7 +79,11 @@ class ApiServer:
         store = open_store(cfg.storage)
         if asyncio.iscoroutine(store):
             store = await store
-        ctx = ApiContext.build(store, service_cidr=cfg.service_cluster_ip_range, node_port_range=cfg.service_node_port_range)
+        ctx = ApiContext.build(
+            store,
+            service_cidr=cfg.service_cluster_ip_range,
+            node_port_range=cfg.service_node_port_range,
+        )
         self.ctx = ctx
         ssl_context, authenticate = self._tls()
         from steersman.apiserver import openapi
@@ -79,7 +92,14 @@ class ApiServer:
         app = build_app(ctx, authenticate=authenticate, metrics=ApiMetrics(), ready=self.ready)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, cfg.bind_address, cfg.secure_port, ssl_context=ssl_context, backlog=1024, reuse_address=True)
+        site = web.TCPSite(
+            runner,
+            cfg.bind_address,
+            cfg.secure_port,
+            ssl_context=ssl_context,
+            backlog=1024,
+            reuse_address=True,
+        )
         try:
             await site.start()
             self.port = runner.addresses[0][1]

@@ -38,7 +38,9 @@ class WatchRequest:
         self.resource_version_match = query.get("resourceVersionMatch", "")
         self.allow_bookmarks = query.get("allowWatchBookmarks", "").lower() in ("true", "1")
         send = query.get("sendInitialEvents", "")
-        self.send_initial_events: bool | None = None if send == "" else send.lower() in ("true", "1")
+        self.send_initial_events: bool | None = (
+            None if send == "" else send.lower() in ("true", "1")
+        )
         timeout = query.get("timeoutSeconds", "")
         if timeout:
             try:
@@ -52,21 +54,36 @@ class WatchRequest:
                 raise errors.invalid_error(
                     "ListOptions",
                     "",
-                    [errors.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan")],
+                    [
+                        errors.forbidden(
+                            "sendInitialEvents",
+                            "sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan",
+                        )
+                    ],
                     "meta.k8s.io",
                 )
             if self.send_initial_events and not self.allow_bookmarks:
                 raise errors.invalid_error(
                     "ListOptions",
                     "",
-                    [errors.forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is true")],
+                    [
+                        errors.forbidden(
+                            "allowWatchBookmarks",
+                            "allowWatchBookmarks must be set to true when sendInitialEvents is true",
+                        )
+                    ],
                     "meta.k8s.io",
                 )
         elif self.resource_version_match:
             raise errors.invalid_error(
                 "ListOptions",
                 "",
-                [errors.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")],
+                [
+                    errors.forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                    )
+                ],
                 "meta.k8s.io",
             )
 
@@ -96,7 +113,10 @@ async def serve_watch(
     else:
         start_revision = store.current_revision()
 
-    response = web.StreamResponse(status=200, headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"})
+    response = web.StreamResponse(
+        status=200,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"},
+    )
     response.enable_chunked_encoding()
     await response.prepare(request)
     writer = _EventWriter(response, info, accept)
@@ -104,7 +124,9 @@ async def serve_watch(
     try:
         watcher = store.watch(prefix, revision=start_revision)
     except CompactedError as exc:
-        await writer.error(errors.gone_error(f"too old resource version: {exc.requested} ({exc.compacted})"))
+        await writer.error(
+            errors.gone_error(f"too old resource version: {exc.requested} ({exc.compacted})")
+        )
         return response
 
     try:
@@ -120,7 +142,9 @@ async def serve_watch(
         raise
     except CompactedError as exc:
         with contextlib.suppress(ConnectionResetError):
-            await writer.error(errors.gone_error(f"too old resource version: {exc.requested} ({exc.compacted})"))
+            await writer.error(
+                errors.gone_error(f"too old resource version: {exc.requested} ({exc.compacted})")
+            )
     except StorageError as exc:
         with contextlib.suppress(ConnectionResetError):
             await writer.error(errors.ApiError(500, "InternalError", f"watch ended: {exc}"))
@@ -129,7 +153,9 @@ async def serve_watch(
     return response
 
 
-async def _follow(watcher: Any, writer: _EventWriter, selection: Selection, params: WatchRequest) -> None:
+async def _follow(
+    watcher: Any, writer: _EventWriter, selection: Selection, params: WatchRequest
+) -> None:
     iterator = watcher.__aiter__()
     while True:
         if params.allow_bookmarks:
@@ -175,12 +201,21 @@ class _EventWriter:
 
     async def event(self, type_: str, obj: dict[str, Any]) -> None:
         if self.accept.as_kind == "Table":
-            table = tables.build_table(self.info, [obj], now=datetime.datetime.now(datetime.UTC), resource_version=obj["metadata"].get("resourceVersion", ""))
+            table = tables.build_table(
+                self.info,
+                [obj],
+                now=datetime.datetime.now(datetime.UTC),
+                resource_version=obj["metadata"].get("resourceVersion", ""),
+            )
             if not self.first:
                 table["columnDefinitions"] = []
             payload: Any = table
         elif self.accept.as_kind == "PartialObjectMetadata":
-            payload = {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{self.accept.as_version}", "metadata": obj.get("metadata", {})}
+            payload = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": f"meta.k8s.io/{self.accept.as_version}",
+                "metadata": obj.get("metadata", {}),
+            }
         else:
             payload = obj
         self.first = False

@@ -7,6 +7,7 @@ Kubernetes' names where one exists; exit codes: 0 ok, 1 failure, 2 usage.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -39,15 +40,27 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--storage", default="memory://", show_default=True, help="sqlite:///path.db | memory:// | etcd://host:port")
+@click.option(
+    "--storage",
+    default="memory://",
+    show_default=True,
+    help="sqlite:///path.db | memory:// | etcd://host:port",
+)
 @click.option("--bind-address", default="127.0.0.1", show_default=True)
 @click.option("--secure-port", default=6443, show_default=True, type=int)
 @click.option("--advertise-address", default="127.0.0.1", show_default=True)
 @click.option("--service-cluster-ip-range", default="10.96.0.0/12", show_default=True)
 @click.option("--service-node-port-range", default="30000-32767", show_default=True)
-@click.option("--pki-dir", type=click.Path(path_type=Path), required=True, help="CA, serving and client certificates (created if missing)")
+@click.option(
+    "--pki-dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="CA, serving and client certificates (created if missing)",
+)
 @click.option("--token-auth-file", type=click.Path(path_type=Path, exists=True), default=None)
-@click.option("--etcd-compaction-interval", default=300.0, type=float, show_default=True, help="seconds")
+@click.option(
+    "--etcd-compaction-interval", default=300.0, type=float, show_default=True, help="seconds"
+)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
 def apiserver(
     storage: str,
@@ -76,10 +89,8 @@ def apiserver(
         token_auth_file=token_auth_file,
         compaction_interval=etcd_compaction_interval,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_async(ApiServer(config).run())
-    except KeyboardInterrupt:
-        pass
 
 
 @cli.command("controller-manager")
@@ -90,17 +101,22 @@ def controller_manager(kubeconfig: Path, verbosity: int) -> None:
     from steersman.controllers.manager import ControllerManager
 
     _logging(verbosity)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_async(ControllerManager(kubeconfig).run())
-    except KeyboardInterrupt:
-        pass
 
 
 @cli.command()
-@click.option("--data-dir", type=click.Path(path_type=Path), default=None, help="default: /var/lib/steersman (root) or ~/.local/share/steersman")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="default: /var/lib/steersman (root) or ~/.local/share/steersman",
+)
 @click.option("--secure-port", default=6443, show_default=True, type=int)
 @click.option("--nodes", default=1, show_default=True, type=int)
-@click.option("--detach", is_flag=True, help="return once the cluster is ready; stop it with `steersman down`")
+@click.option(
+    "--detach", is_flag=True, help="return once the cluster is ready; stop it with `steersman down`"
+)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
 def up(data_dir: Path | None, secure_port: int, nodes: int, detach: bool, verbosity: int) -> None:
     """Start a local cluster and keep it running."""

@@ -36,8 +36,13 @@ class Component:
         self.next_start = 0.0
 
     def start(self) -> None:
-        out = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115 - child keeps it
-        self.proc = subprocess.Popen(self.argv, stdout=out or None, stderr=subprocess.STDOUT if out else None, stdin=subprocess.DEVNULL)
+        out = open(self.log_file, "ab") if self.log_file else None
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdout=out or None,
+            stderr=subprocess.STDOUT if out else None,
+            stdin=subprocess.DEVNULL,
+        )
         if out:
             out.close()
         self.pid_file.write_text(f"{self.proc.pid}\n")
@@ -95,10 +100,22 @@ class Cluster:
             "--pki-dir",
             str(self.data_dir / "pki"),
         ]
-        controller_manager = [sys.executable, "-m", "steersman", "controller-manager", "--kubeconfig", str(self.kubeconfig)]
+        controller_manager = [
+            sys.executable,
+            "-m",
+            "steersman",
+            "controller-manager",
+            "--kubeconfig",
+            str(self.kubeconfig),
+        ]
         return [
             Component("apiserver", argv, self.data_dir / "apiserver.pid", log),
-            Component("controller-manager", controller_manager, self.data_dir / "controller-manager.pid", self.data_dir / "controller-manager.log"),
+            Component(
+                "controller-manager",
+                controller_manager,
+                self.data_dir / "controller-manager.pid",
+                self.data_dir / "controller-manager.log",
+            ),
         ]
 
     def _running_pid(self) -> int | None:
@@ -117,7 +134,9 @@ class Cluster:
     def _ready(self) -> bool:
         ctx = ssl.create_default_context(cafile=str(self.pki.ca_cert))
         try:
-            with urllib.request.urlopen(f"https://127.0.0.1:{self.secure_port}/readyz", context=ctx, timeout=1) as resp:
+            with urllib.request.urlopen(
+                f"https://127.0.0.1:{self.secure_port}/readyz", context=ctx, timeout=1
+            ) as resp:
                 return bool(resp.status == 200)
         except (OSError, ValueError):
             return False
@@ -139,7 +158,10 @@ class Cluster:
     # -- up -----------------------------------------------------------------
     def up(self, *, detach: bool) -> int:
         if self._running_pid() is not None:
-            print(f"steersman is already running for {self.data_dir} (pid {self._running_pid()})", file=sys.stderr)
+            print(
+                f"steersman is already running for {self.data_dir} (pid {self._running_pid()})",
+                file=sys.stderr,
+            )
             return 1
         self._prepare()
         if detach:
@@ -147,12 +169,30 @@ class Cluster:
         return self._supervise()
 
     def _detach(self) -> int:
-        log = open(self.data_dir / "steersman.log", "ab")  # noqa: SIM115 - handed to the child
-        argv = [sys.executable, "-m", "steersman", "up", "--data-dir", str(self.data_dir), "--secure-port", str(self.secure_port)]
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        log = open(self.data_dir / "steersman.log", "ab")
+        argv = [
+            sys.executable,
+            "-m",
+            "steersman",
+            "up",
+            "--data-dir",
+            str(self.data_dir),
+            "--secure-port",
+            str(self.secure_port),
+        ]
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         if not self._wait_ready(alive=lambda: proc.poll() is None):
-            print(f"steersman did not become ready; see {self.data_dir / 'steersman.log'}", file=sys.stderr)
+            print(
+                f"steersman did not become ready; see {self.data_dir / 'steersman.log'}",
+                file=sys.stderr,
+            )
             return 1
         self._banner()
         return 0
@@ -169,15 +209,25 @@ class Cluster:
         try:
             for c in components:
                 c.start()
-            if not self._wait_ready(alive=lambda: all(c.proc is not None and c.proc.poll() is None for c in components)):
+            if not self._wait_ready(
+                alive=lambda: all(c.proc is not None and c.proc.poll() is None for c in components)
+            ):
                 print(f"steersman did not become ready; see {self.data_dir}/*.log", file=sys.stderr)
                 return 1
             self._banner()
             while not self._stopping:
                 for c in components:
-                    if c.proc is not None and c.proc.poll() is not None and time.monotonic() >= c.next_start:
+                    if (
+                        c.proc is not None
+                        and c.proc.poll() is not None
+                        and time.monotonic() >= c.next_start
+                    ):
                         c.restarts += 1
-                        print(f"{c.name} exited with {c.proc.returncode}; restarting", file=sys.stderr, flush=True)
+                        print(
+                            f"{c.name} exited with {c.proc.returncode}; restarting",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                         c.next_start = time.monotonic() + min(10.0, 0.1 * 2 ** min(c.restarts, 7))
                         c.start()
                 time.sleep(0.1)

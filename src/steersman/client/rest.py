@@ -30,7 +30,14 @@ class ApiStatusError(Exception):
 
 
 class RestClient:
-    def __init__(self, server: str, *, ssl_context: ssl.SSLContext | None = None, token: str | None = None, user_agent: str = "steersman") -> None:
+    def __init__(
+        self,
+        server: str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        token: str | None = None,
+        user_agent: str = "steersman",
+    ) -> None:
         self.server = server.rstrip("/")
         self._ssl = ssl_context
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
@@ -58,7 +65,9 @@ class RestClient:
 
     def _session_get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(ssl=self._ssl if self._ssl is not None else False, limit=64)
+            connector = aiohttp.TCPConnector(
+                ssl=self._ssl if self._ssl is not None else False, limit=64
+            )
             self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
         return self._session
 
@@ -67,15 +76,27 @@ class RestClient:
             await self._session.close()
 
     async def request(
-        self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None, content_type: str = "application/json"
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
     ) -> Any:
         data = orjson.dumps(body) if body is not None else None
         headers = {"Content-Type": content_type} if data is not None else None
-        async with self._session_get().request(method, self.server + path, params=params, data=data, headers=headers) as resp:
+        async with self._session_get().request(
+            method, self.server + path, params=params, data=data, headers=headers
+        ) as resp:
             raw = await resp.read()
             parsed = orjson.loads(raw) if raw else None
             if resp.status >= 300:
-                status = parsed if isinstance(parsed, dict) else {"message": raw.decode(errors="replace"), "code": resp.status}
+                status = (
+                    parsed
+                    if isinstance(parsed, dict)
+                    else {"message": raw.decode(errors="replace"), "code": resp.status}
+                )
                 raise ApiStatusError(resp.status, status)
             return parsed
 
@@ -88,7 +109,9 @@ class RestClient:
     async def update(self, path: str, body: Any) -> Any:
         return await self.request("PUT", path, body=body)
 
-    async def patch(self, path: str, body: Any, *, patch_type: str = "application/merge-patch+json") -> Any:
+    async def patch(
+        self, path: str, body: Any, *, patch_type: str = "application/merge-patch+json"
+    ) -> Any:
         return await self.request("PATCH", path, body=body, content_type=patch_type)
 
     async def delete(self, path: str, body: Any = None, **params: str) -> Any:
@@ -97,10 +120,14 @@ class RestClient:
     async def watch(self, path: str, **params: str) -> AsyncIterator[dict[str, Any]]:
         params = dict(params, watch="true")
         timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
-        async with self._session_get().get(self.server + path, params=params, timeout=timeout) as resp:
+        async with self._session_get().get(
+            self.server + path, params=params, timeout=timeout
+        ) as resp:
             if resp.status >= 300:
                 raw = await resp.read()
-                raise ApiStatusError(resp.status, orjson.loads(raw) if raw else {"code": resp.status})
+                raise ApiStatusError(
+                    resp.status, orjson.loads(raw) if raw else {"code": resp.status}
+                )
             async for line in resp.content:
                 if line.strip():
                     yield orjson.loads(line)

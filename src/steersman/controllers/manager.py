@@ -24,7 +24,9 @@ class ControllerManager:
         self.kubeconfig = kubeconfig
 
     async def run(self) -> None:
-        client = RestClient.from_kubeconfig(self.kubeconfig, user_agent="steersman-controller-manager")
+        client = RestClient.from_kubeconfig(
+            self.kubeconfig, user_agent="steersman-controller-manager"
+        )
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
             "namespace": NamespaceController(client).run,
             "serviceaccount": ServiceAccountController(client, ca_pem=self._ca_pem()).run,

@@ -28,7 +28,9 @@ def _collection_path(info: ResourceInfo, namespace: str) -> str:
 
 
 def _namespaced_content() -> list[ResourceInfo]:
-    return [r for r in RESOURCES if r.namespaced and "list" in r.verbs and "deletecollection" in r.verbs]
+    return [
+        r for r in RESOURCES if r.namespaced and "list" in r.verbs and "deletecollection" in r.verbs
+    ]
 
 
 class NamespaceController:
@@ -57,13 +59,17 @@ class NamespaceController:
                     if ns["metadata"].get("deletionTimestamp"):
                         self.enqueue(ns["metadata"]["name"])
                 rv = listed["metadata"]["resourceVersion"]
-                async for event in self.client.watch("/api/v1/namespaces", resourceVersion=rv, allowWatchBookmarks="true"):
+                async for event in self.client.watch(
+                    "/api/v1/namespaces", resourceVersion=rv, allowWatchBookmarks="true"
+                ):
                     if event["type"] == "ERROR":
                         break
                     obj = event["object"]
-                    if event["type"] in ("ADDED", "MODIFIED") and obj["metadata"].get("deletionTimestamp"):
+                    if event["type"] in ("ADDED", "MODIFIED") and obj["metadata"].get(
+                        "deletionTimestamp"
+                    ):
                         self.enqueue(obj["metadata"]["name"])
-            except (ApiStatusError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, ApiStatusError, OSError) as exc:
                 log.warning("namespace watch ended: %s", exc)
             except Exception:
                 log.exception("namespace watch failed")

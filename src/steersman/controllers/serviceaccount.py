@@ -33,7 +33,7 @@ class ServiceAccountController:
                         break
                     if event["type"] in ("ADDED", "MODIFIED"):
                         await self.sync_namespace(event["object"])
-            except (ApiStatusError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, ApiStatusError, OSError) as exc:
                 log.warning("namespace watch ended: %s", exc)
             await asyncio.sleep(1)
 
@@ -54,7 +54,10 @@ class ServiceAccountController:
         except ApiStatusError as exc:
             if exc.code != 404:
                 raise
-            await self._ensure(f"/api/v1/namespaces/{name}/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}})
+            await self._ensure(
+                f"/api/v1/namespaces/{name}/serviceaccounts",
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}},
+            )
         if self.ca_pem:
             try:
                 await self.client.get(f"/api/v1/namespaces/{name}/configmaps/kube-root-ca.crt")
@@ -63,5 +66,10 @@ class ServiceAccountController:
                     raise
                 await self._ensure(
                     f"/api/v1/namespaces/{name}/configmaps",
-                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt"}, "data": {"ca.crt": self.ca_pem}},
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "metadata": {"name": "kube-root-ca.crt"},
+                        "data": {"ca.crt": self.ca_pem},
+                    },
                 )

@@ -103,7 +103,9 @@ class PreconditionError(StorageError):
 
 class CompactedError(StorageError):
     def __init__(self, requested: int, compacted: int) -> None:
-        super().__init__(f"revision {requested} has been compacted (compacted revision {compacted})")
+        super().__init__(
+            f"revision {requested} has been compacted (compacted revision {compacted})"
+        )
         self.requested = requested
         self.compacted = compacted
 
@@ -119,8 +121,13 @@ def check_preconditions(kv: KeyValue, preconditions: Preconditions | None) -> No
     """Raise `PreconditionError` unless `kv` satisfies `preconditions`."""
     if preconditions is None:
         return
-    if preconditions.resource_version is not None and preconditions.resource_version != kv.mod_revision:
-        raise PreconditionError(kv.key, "resourceVersion", str(preconditions.resource_version), str(kv.mod_revision))
+    if (
+        preconditions.resource_version is not None
+        and preconditions.resource_version != kv.mod_revision
+    ):
+        raise PreconditionError(
+            kv.key, "resourceVersion", str(preconditions.resource_version), str(kv.mod_revision)
+        )
     if preconditions.uid is not None:
         uid = orjson.loads(kv.value).get("metadata", {}).get("uid", "")
         if uid != preconditions.uid:

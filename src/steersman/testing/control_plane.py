@@ -27,7 +27,9 @@ class RunningApiServer:
 
 
 @contextlib.asynccontextmanager
-async def running_apiserver(storage: str = "memory://", **config: object) -> AsyncIterator[RunningApiServer]:
+async def running_apiserver(
+    storage: str = "memory://", **config: object
+) -> AsyncIterator[RunningApiServer]:
     cfg = ApiServerConfig(storage=storage, secure_port=0, pki_dir=None, **config)  # type: ignore[arg-type]
     server = ApiServer(cfg)
     task = asyncio.create_task(server.run())

@@ -8,7 +8,12 @@ def test_ip_allocation_unique_and_in_range() -> None:
     assert a.nth(1) == "10.96.0.1"
     a.mark("10.96.0.1")
     got = {a.allocate() for _ in range(13)}
-    assert len(got) == 13 and "10.96.0.1" not in got and "10.96.0.0" not in got and "10.96.0.15" not in got
+    assert (
+        len(got) == 13
+        and "10.96.0.1" not in got
+        and "10.96.0.0" not in got
+        and "10.96.0.15" not in got
+    )
     with pytest.raises(AllocationError, match="range is full"):
         a.allocate()
 

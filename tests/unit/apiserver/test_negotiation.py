@@ -5,7 +5,9 @@ from steersman.apiserver import negotiation
 
 
 def test_kubectl_table_accept() -> None:
-    a = negotiation.parse_accept("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json")
+    a = negotiation.parse_accept(
+        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+    )
     assert (a.as_kind, a.as_version) == ("Table", "v1")
 
 
@@ -16,7 +18,10 @@ def test_plain_and_wildcard() -> None:
 
 
 def test_unserved_as_falls_through_or_fails() -> None:
-    assert negotiation.parse_accept("application/json;as=Widget;v=v1;g=x,application/json").as_kind == ""
+    assert (
+        negotiation.parse_accept("application/json;as=Widget;v=v1;g=x,application/json").as_kind
+        == ""
+    )
     with pytest.raises(ApiError) as exc:
         negotiation.parse_accept("text/html")
     assert exc.value.code == 406

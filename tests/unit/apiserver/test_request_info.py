@@ -9,14 +9,26 @@ def test_namespaced_collection_and_item() -> None:
     ri = p("GET", "/api/v1/namespaces/foo/pods")
     assert (ri.verb, ri.namespace, ri.resource, ri.name) == ("list", "foo", "pods", "")
     ri = p("GET", "/apis/apps/v1/namespaces/x/deployments/d/scale")
-    assert (ri.group, ri.version, ri.resource, ri.name, ri.subresource, ri.verb) == ("apps", "v1", "deployments", "d", "scale", "get")
+    assert (ri.group, ri.version, ri.resource, ri.name, ri.subresource, ri.verb) == (
+        "apps",
+        "v1",
+        "deployments",
+        "d",
+        "scale",
+        "get",
+    )
 
 
 def test_namespace_object_and_its_subresources() -> None:
     ri = p("GET", "/api/v1/namespaces/foo")
     assert (ri.resource, ri.name, ri.namespace) == ("namespaces", "foo", "")
     ri = p("PUT", "/api/v1/namespaces/foo/finalize")
-    assert (ri.resource, ri.name, ri.subresource, ri.verb) == ("namespaces", "foo", "finalize", "update")
+    assert (ri.resource, ri.name, ri.subresource, ri.verb) == (
+        "namespaces",
+        "foo",
+        "finalize",
+        "update",
+    )
 
 
 def test_watch_forms_and_verbs() -> None:

@@ -28,7 +28,9 @@ _REGISTRY: dict[tuple[str, str], KindValidator] = {}
 _loaded = False
 
 
-def register(group: str, kind: str, validate: CreateValidator, validate_update: UpdateValidator) -> None:
+def register(
+    group: str, kind: str, validate: CreateValidator, validate_update: UpdateValidator
+) -> None:
     _REGISTRY[(group, kind)] = KindValidator(validate, validate_update)
 
 

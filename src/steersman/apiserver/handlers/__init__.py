@@ -26,7 +26,9 @@ from steersman.apiserver.watch import serve_watch
 _SCALE_SCHEMA = "io.k8s.api.autoscaling.v1.Scale"
 
 
-async def handle_resource(request: web.Request, ctx: ApiContext, ri: RequestInfo) -> web.StreamResponse:
+async def handle_resource(
+    request: web.Request, ctx: ApiContext, ri: RequestInfo
+) -> web.StreamResponse:
     info = resources.lookup(ri.group, ri.version, ri.resource)
     if info is None:
         raise errors.route_not_found_error()
@@ -44,7 +46,11 @@ async def handle_resource(request: web.Request, ctx: ApiContext, ri: RequestInfo
         assert sub is not None
         verbs = sub.verbs
     if ri.verb not in verbs:
-        raise errors.method_not_supported_error(info.resource if not ri.subresource else f"{info.resource}/{ri.subresource}", ri.verb, info.group)
+        raise errors.method_not_supported_error(
+            info.resource if not ri.subresource else f"{info.resource}/{ri.subresource}",
+            ri.verb,
+            info.group,
+        )
     registry = ctx.registry(info)
     accept = negotiation.parse_accept(request.headers.get("Accept"))
     if ri.subresource == "scale":
@@ -59,8 +65,12 @@ async def handle_resource(request: web.Request, ctx: ApiContext, ri: RequestInfo
     return await handler(request, registry, ri, accept)
 
 
-async def _get(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
-    obj = await registry.get(ri.namespace, ri.name, resource_version=request.query.get("resourceVersion", ""))
+async def _get(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
+    obj = await registry.get(
+        ri.namespace, ri.name, resource_version=request.query.get("resourceVersion", "")
+    )
     return respond(request, object_body(registry.info, obj, accept), accept=accept)
 
 
@@ -82,7 +92,9 @@ def _int_param(request: web.Request, name: str) -> int:
         raise errors.bad_request_error(f'invalid {name}: "{value}"') from None
 
 
-async def _list(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _list(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     selection = _selection(registry, request, ri)
     q = request.query
     result = await registry.list(
@@ -94,25 +106,49 @@ async def _list(request: web.Request, registry: Registry, ri: RequestInfo, accep
         resource_version_match=q.get("resourceVersionMatch", ""),
     )
     include = q.get("includeObject", "Metadata") or "Metadata"
-    return respond(request, list_body(registry.info, result, accept, include_object=include), accept=accept)
+    return respond(
+        request, list_body(registry.info, result, accept, include_object=include), accept=accept
+    )
 
 
-async def _watch(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
-    return await serve_watch(request, registry, ri.namespace, _selection(registry, request, ri), accept)
+async def _watch(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
+    return await serve_watch(
+        request, registry, ri.namespace, _selection(registry, request, ri), accept
+    )
 
 
-async def _create(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _create(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     opts = WriteOptions(dry_run=dry_run(request.query))
     obj = await decode_object(request, registry.info, warnings=opts.warnings)
     created = await registry.create(ri.namespace, obj, opts)
-    return respond(request, object_body(registry.info, created, accept), status=201, accept=accept, warnings=opts.warnings)
+    return respond(
+        request,
+        object_body(registry.info, created, accept),
+        status=201,
+        accept=accept,
+        warnings=opts.warnings,
+    )
 
 
-async def _update(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _update(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     opts = WriteOptions(dry_run=dry_run(request.query))
     obj = await decode_object(request, registry.info, warnings=opts.warnings)
-    result, created = await registry.update(ri.namespace, ri.name, obj, opts, subresource=ri.subresource)
-    return respond(request, object_body(registry.info, result, accept), status=201 if created else 200, accept=accept, warnings=opts.warnings)
+    result, created = await registry.update(
+        ri.namespace, ri.name, obj, opts, subresource=ri.subresource
+    )
+    return respond(
+        request,
+        object_body(registry.info, result, accept),
+        status=201 if created else 200,
+        accept=accept,
+        warnings=opts.warnings,
+    )
 
 
 def _patch_type(request: web.Request) -> str:
@@ -120,18 +156,31 @@ def _patch_type(request: web.Request) -> str:
     if mt not in negotiation.PATCH_TYPES:
         raise errors.unsupported_media_type_error(list(negotiation.PATCH_TYPES))
     if mt == negotiation.APPLY_PATCH:
-        raise errors.unsupported_media_type_error([negotiation.JSON_PATCH, negotiation.MERGE_PATCH, negotiation.STRATEGIC_PATCH])
+        raise errors.unsupported_media_type_error(
+            [negotiation.JSON_PATCH, negotiation.MERGE_PATCH, negotiation.STRATEGIC_PATCH]
+        )
     return mt
 
 
-async def _patch(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _patch(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     patch_type = _patch_type(request)
     opts = WriteOptions(dry_run=dry_run(request.query))
     raw = await read_body(request)
     result = await patch_resource(
-        registry, ri.namespace, ri.name, patch_type, raw, opts, subresource=ri.subresource, validation=field_validation(request.query)
+        registry,
+        ri.namespace,
+        ri.name,
+        patch_type,
+        raw,
+        opts,
+        subresource=ri.subresource,
+        validation=field_validation(request.query),
     )
-    return respond(request, object_body(registry.info, result, accept), accept=accept, warnings=opts.warnings)
+    return respond(
+        request, object_body(registry.info, result, accept), accept=accept, warnings=opts.warnings
+    )
 
 
 async def _delete_options(request: web.Request) -> dict[str, Any]:
@@ -147,7 +196,9 @@ async def _delete_options(request: web.Request) -> dict[str, Any]:
         try:
             options["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
         except ValueError:
-            raise errors.bad_request_error(f'invalid gracePeriodSeconds: "{q["gracePeriodSeconds"]}"') from None
+            raise errors.bad_request_error(
+                f'invalid gracePeriodSeconds: "{q["gracePeriodSeconds"]}"'
+            ) from None
     if "propagationPolicy" in q:
         options["propagationPolicy"] = q["propagationPolicy"]
     if "orphanDependents" in q:
@@ -158,21 +209,29 @@ async def _delete_options(request: web.Request) -> dict[str, Any]:
     if options.get("dryRun"):
         for v in options["dryRun"]:
             if v != "All":
-                raise errors.bad_request_error(f'dryRun: Unsupported value: "{v}": supported values: "All"')
+                raise errors.bad_request_error(
+                    f'dryRun: Unsupported value: "{v}": supported values: "All"'
+                )
     return options
 
 
-async def _delete(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _delete(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     options = await _delete_options(request)
     opts = WriteOptions(dry_run=dry_run(request.query) or bool(options.get("dryRun")))
     body, status = await registry.delete(ri.namespace, ri.name, options, opts)
     return respond(request, body, status=status, accept=accept)
 
 
-async def _delete_collection(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _delete_collection(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     options = await _delete_options(request)
     opts = WriteOptions(dry_run=dry_run(request.query) or bool(options.get("dryRun")))
-    body = await registry.delete_collection(ri.namespace, _selection(registry, request, ri), options, opts)
+    body = await registry.delete_collection(
+        ri.namespace, _selection(registry, request, ri), options, opts
+    )
     return respond(request, body, accept=accept)
 
 
@@ -188,18 +247,26 @@ _VERBS = {
 }
 
 
-async def _scale(request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept) -> web.StreamResponse:
+async def _scale(
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+) -> web.StreamResponse:
     info = registry.info
-    scale_info = resources.ResourceInfo("autoscaling", "v1", "scale", "Scale", "scale", True, schema_package="autoscaling")
+    scale_info = resources.ResourceInfo(
+        "autoscaling", "v1", "scale", "Scale", "scale", True, schema_package="autoscaling"
+    )
     opts = WriteOptions(dry_run=dry_run(request.query))
     if ri.verb == "get":
         obj = await registry.get(ri.namespace, ri.name)
         return respond(request, scale.scale_of(info, obj), accept=accept)
     if ri.verb == "update":
-        body = await decode_object(request, scale_info, warnings=opts.warnings, schema_name=_SCALE_SCHEMA)
+        body = await decode_object(
+            request, scale_info, warnings=opts.warnings, schema_name=_SCALE_SCHEMA
+        )
         name = (body.get("metadata") or {}).get("name") or ""
         if name != ri.name:
-            raise errors.bad_request_error(f"the name of the object ({name}) does not match the name on the URL ({ri.name})")
+            raise errors.bad_request_error(
+                f"the name of the object ({name}) does not match the name on the URL ({ri.name})"
+            )
         kv = await registry.get_kv(ri.namespace, ri.name)
         from steersman.apiserver import codec
 
@@ -209,11 +276,21 @@ async def _scale(request: web.Request, registry: Registry, ri: RequestInfo, acce
         if rv and rv != str(kv.mod_revision):
             raise registry.conflict(ri.name)
         updated = await registry.update_from(kv, new, opts)
-        return respond(request, scale.scale_of(info, updated), accept=accept, warnings=opts.warnings)
+        return respond(
+            request, scale.scale_of(info, updated), accept=accept, warnings=opts.warnings
+        )
     patch_type = _patch_type(request)
     raw = await read_body(request)
     updated = await patch_resource(
-        registry, ri.namespace, ri.name, patch_type, raw, opts, subresource="", validation=field_validation(request.query), transform=scale.apply_scale
+        registry,
+        ri.namespace,
+        ri.name,
+        patch_type,
+        raw,
+        opts,
+        subresource="",
+        validation=field_validation(request.query),
+        transform=scale.apply_scale,
     )
     return respond(request, scale.scale_of(info, updated), accept=accept, warnings=opts.warnings)
 
@@ -228,5 +305,11 @@ async def _binding(request: web.Request, ctx: ApiContext, ri: RequestInfo) -> we
     pods = ctx.registry(resources.lookup("", "v1", "pods"))  # type: ignore[arg-type]
     name = ri.name if ri.subresource == "binding" else (body.get("metadata") or {}).get("name", "")
     await bind_pod(pods, ri.namespace, name, body, opts)
-    status = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+    status = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "code": 201,
+    }
     return respond(request, status, status=201)

@@ -52,15 +52,21 @@ def dry_run(query: Any) -> bool:
     values = [v for v in values if v]
     for v in values:
         if v != "All":
-            raise errors.bad_request_error(f'dryRun: Unsupported value: "{v}": supported values: "All"')
+            raise errors.bad_request_error(
+                f'dryRun: Unsupported value: "{v}": supported values: "All"'
+            )
     return bool(values)
 
 
 def _cannot_handle(info: ResourceInfo, version: str, detail: str) -> errors.ApiError:
-    return errors.bad_request_error(f'{info.kind} in version "{version}" cannot be handled as a {info.kind}: {detail}')
+    return errors.bad_request_error(
+        f'{info.kind} in version "{version}" cannot be handled as a {info.kind}: {detail}'
+    )
 
 
-def check_type_meta(info: ResourceInfo, obj: Any, *, kind: str = "", api_version: str = "") -> dict[str, Any]:
+def check_type_meta(
+    info: ResourceInfo, obj: Any, *, kind: str = "", api_version: str = ""
+) -> dict[str, Any]:
     """Make sure `obj` is an object of the endpoint's kind; fill in apiVersion/kind."""
     kind = kind or info.kind
     api_version = api_version or info.group_version
@@ -75,7 +81,9 @@ def check_type_meta(info: ResourceInfo, obj: Any, *, kind: str = "", api_version
             f"the API version in the data ({body_version}) does not match the expected API version ({api_version})"
         )
     if body_kind and body_kind != kind:
-        raise errors.bad_request_error(f"the kind in the data ({body_kind}) does not match the expected kind ({kind})")
+        raise errors.bad_request_error(
+            f"the kind in the data ({body_kind}) does not match the expected kind ({kind})"
+        )
     obj["apiVersion"] = api_version
     obj["kind"] = kind
     return obj
@@ -94,7 +102,13 @@ def _json_type(value: Any) -> str:
 
 
 def check_schema(
-    info: ResourceInfo, obj: dict[str, Any], *, validation: str, warnings: list[str], raw: bytes | None = None, schema_name: str = ""
+    info: ResourceInfo,
+    obj: dict[str, Any],
+    *,
+    validation: str,
+    warnings: list[str],
+    raw: bytes | None = None,
+    schema_name: str = "",
 ) -> None:
     """Apply Go-decoding type checks and the unknown/duplicate-field policy to `obj` in place."""
     name = schema_name or info.schema_name
@@ -116,13 +130,28 @@ def check_schema(
 
 
 async def decode_object(
-    request: web.Request, info: ResourceInfo, *, warnings: list[str], kind: str = "", api_version: str = "", schema_name: str = ""
+    request: web.Request,
+    info: ResourceInfo,
+    *,
+    warnings: list[str],
+    kind: str = "",
+    api_version: str = "",
+    schema_name: str = "",
 ) -> dict[str, Any]:
     raw = await read_body(request)
     ctype = request.headers.get("Content-Type", "")
     mt = negotiation.media_type(ctype)
-    if mt not in ("", negotiation.JSON, negotiation.YAML, "application/x-yaml", "text/yaml", negotiation.PROTOBUF):
-        raise errors.unsupported_media_type_error([negotiation.JSON, negotiation.YAML, negotiation.PROTOBUF])
+    if mt not in (
+        "",
+        negotiation.JSON,
+        negotiation.YAML,
+        "application/x-yaml",
+        "text/yaml",
+        negotiation.PROTOBUF,
+    ):
+        raise errors.unsupported_media_type_error(
+            [negotiation.JSON, negotiation.YAML, negotiation.PROTOBUF]
+        )
     if not raw.strip():
         raise errors.bad_request_error("the body of the request was empty")
     if mt == negotiation.PROTOBUF:
@@ -131,11 +160,30 @@ async def decode_object(
         try:
             obj = decode_protobuf_object(raw)
         except ValueError as exc:
-            raise errors.bad_request_error(f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}: {exc}') from None
+            raise errors.bad_request_error(
+                f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}: {exc}'
+            ) from None
         obj = check_type_meta(info, obj, kind=kind, api_version=api_version)
-        check_schema(info, obj, validation=field_validation(request.query), warnings=warnings, schema_name=schema_name)
+        check_schema(
+            info,
+            obj,
+            validation=field_validation(request.query),
+            warnings=warnings,
+            schema_name=schema_name,
+        )
         return obj
-    obj = negotiation.decode_body(raw, ctype, kind_hint=f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}')
+    obj = negotiation.decode_body(
+        raw,
+        ctype,
+        kind_hint=f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}',
+    )
     obj = check_type_meta(info, obj, kind=kind, api_version=api_version)
-    check_schema(info, obj, validation=field_validation(request.query), warnings=warnings, raw=raw if mt in ("", negotiation.JSON) else None, schema_name=schema_name)
+    check_schema(
+        info,
+        obj,
+        validation=field_validation(request.query),
+        warnings=warnings,
+        raw=raw if mt in ("", negotiation.JSON) else None,
+        schema_name=schema_name,
+    )
     return obj

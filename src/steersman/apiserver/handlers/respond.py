@@ -26,7 +26,12 @@ def warning_header(text: str) -> str:
 
 
 def respond(
-    request: web.Request, body: Any, *, status: int = 200, accept: Accept | None = None, warnings: list[str] | None = None
+    request: web.Request,
+    body: Any,
+    *,
+    status: int = 200,
+    accept: Accept | None = None,
+    warnings: list[str] | None = None,
 ) -> web.Response:
     media = accept.media if accept else negotiation.JSON
     data = negotiation.encode(body, media)
@@ -41,13 +46,24 @@ def respond(
 
 def object_body(info: ResourceInfo, obj: dict[str, Any], accept: Accept) -> Any:
     if accept.as_kind == "Table":
-        return tables.build_table(info, [obj], now=_now(), resource_version=obj.get("metadata", {}).get("resourceVersion", ""))
+        return tables.build_table(
+            info,
+            [obj],
+            now=_now(),
+            resource_version=obj.get("metadata", {}).get("resourceVersion", ""),
+        )
     if accept.as_kind == "PartialObjectMetadata":
-        return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{accept.as_version}", "metadata": obj.get("metadata", {})}
+        return {
+            "kind": "PartialObjectMetadata",
+            "apiVersion": f"meta.k8s.io/{accept.as_version}",
+            "metadata": obj.get("metadata", {}),
+        }
     return obj
 
 
-def list_body(info: ResourceInfo, result: ListResult, accept: Accept, *, include_object: str = "Metadata") -> Any:
+def list_body(
+    info: ResourceInfo, result: ListResult, accept: Accept, *, include_object: str = "Metadata"
+) -> Any:
     if accept.as_kind == "Table":
         return tables.build_table(
             info,
@@ -68,12 +84,24 @@ def list_body(info: ResourceInfo, result: ListResult, accept: Accept, *, include
             "kind": "PartialObjectMetadataList",
             "apiVersion": f"meta.k8s.io/{accept.as_version}",
             "metadata": meta,
-            "items": [{"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{accept.as_version}", "metadata": o.get("metadata", {})} for o in result.items],
+            "items": [
+                {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": f"meta.k8s.io/{accept.as_version}",
+                    "metadata": o.get("metadata", {}),
+                }
+                for o in result.items
+            ],
         }
     for item in result.items:
         item.pop("apiVersion", None)
         item.pop("kind", None)
-    return {"kind": info.list_kind, "apiVersion": info.group_version, "metadata": meta, "items": result.items}
+    return {
+        "kind": info.list_kind,
+        "apiVersion": info.group_version,
+        "metadata": meta,
+        "items": result.items,
+    }
 
 
 def _now() -> datetime.datetime:

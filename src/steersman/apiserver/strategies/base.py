@@ -149,7 +149,11 @@ class Strategy:
     def should_delete_on_update(self, obj: dict[str, Any]) -> bool:
         """An update left a deleting object with nothing to wait for: remove it."""
         meta = obj["metadata"]
-        return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers") and not meta.get("deletionGracePeriodSeconds")
+        return (
+            bool(meta.get("deletionTimestamp"))
+            and not meta.get("finalizers")
+            and not meta.get("deletionGracePeriodSeconds")
+        )
 
     def _update_generation(self, new: dict[str, Any], old: dict[str, Any]) -> None:
         meta = new["metadata"]
@@ -169,7 +173,9 @@ class Strategy:
             if new.get(field) != old.get(field):
                 return True
         # Starting deletion counts as a generation change (as Kubernetes does).
-        return bool(new["metadata"].get("deletionTimestamp")) and not old["metadata"].get("deletionTimestamp")
+        return bool(new["metadata"].get("deletionTimestamp")) and not old["metadata"].get(
+            "deletionTimestamp"
+        )
 
     # -- validation ---------------------------------------------------------
     def validate(self, obj: dict[str, Any]) -> list[FieldError]:
@@ -198,7 +204,11 @@ class Strategy:
             from steersman.api.validation.common import validate_object_meta
         except ImportError:
             meta = obj.get("metadata", {})
-            return [] if meta.get("name") else [errors.required("metadata.name", "name or generateName is required")]
+            return (
+                []
+                if meta.get("name")
+                else [errors.required("metadata.name", "name or generateName is required")]
+            )
         return validate_object_meta(obj.get("metadata", {}), namespaced=self.info.namespaced)
 
     # -- hooks --------------------------------------------------------------
@@ -208,7 +218,9 @@ class Strategy:
     async def after_create_failed(self, obj: dict[str, Any]) -> None:
         """Undo `before_create` when the write did not happen."""
 
-    async def before_update(self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool) -> None:
+    async def before_update(
+        self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool
+    ) -> None:
         pass
 
     async def after_update_failed(self, new: dict[str, Any], old: dict[str, Any]) -> None:

@@ -78,6 +78,7 @@ class PodStrategy(Strategy):
 
 class ServiceStrategy(Strategy):
     return_deleted_object = True
+
     def initial_status(self, obj: dict[str, Any]) -> Any:
         return {"loadBalancer": {}}
 
@@ -97,7 +98,11 @@ class ServiceStrategy(Strategy):
                 try:
                     ip = self.ctx.service_ips.allocate(requested or None)
                 except AllocationError as exc:
-                    raise errors.invalid_error("Service", obj["metadata"]["name"], [errors.invalid("spec.clusterIPs", [requested], str(exc))]) from None
+                    raise errors.invalid_error(
+                        "Service",
+                        obj["metadata"]["name"],
+                        [errors.invalid("spec.clusterIPs", [requested], str(exc))],
+                    ) from None
                 taken_ip = ip
                 spec["clusterIP"] = ip
                 spec["clusterIPs"] = [ip]
@@ -118,7 +123,9 @@ class ServiceStrategy(Strategy):
         if dry_run:
             self._release(obj)
 
-    def _allocate_node_ports(self, obj: dict[str, Any], spec: dict[str, Any], keep: set[int]) -> list[int]:
+    def _allocate_node_ports(
+        self, obj: dict[str, Any], spec: dict[str, Any], keep: set[int]
+    ) -> list[int]:
         taken: list[int] = []
         try:
             for i, port in enumerate(spec.get("ports") or []):
@@ -129,7 +136,9 @@ class ServiceStrategy(Strategy):
                     got = self.ctx.node_ports.allocate(requested or None)
                 except AllocationError as exc:
                     raise errors.invalid_error(
-                        "Service", obj["metadata"]["name"], [errors.invalid(f"spec.ports[{i}].nodePort", requested, str(exc))]
+                        "Service",
+                        obj["metadata"]["name"],
+                        [errors.invalid(f"spec.ports[{i}].nodePort", requested, str(exc))],
                     ) from None
                 taken.append(got)
                 port["nodePort"] = got
@@ -151,7 +160,9 @@ class ServiceStrategy(Strategy):
             if port.get("nodePort"):
                 self.ctx.node_ports.release(port["nodePort"])
 
-    async def before_update(self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool) -> None:
+    async def before_update(
+        self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool
+    ) -> None:
         spec = new.setdefault("spec", {})
         old_spec = old.get("spec") or {}
         # Keep the allocated IP when the client leaves it out (kubectl apply does).
@@ -228,12 +239,14 @@ class NodeStrategy(Strategy):
 
 class PersistentVolumeStrategy(Strategy):
     return_deleted_object = True
+
     def initial_status(self, obj: dict[str, Any]) -> Any:
         return {"phase": "Pending"}
 
 
 class PersistentVolumeClaimStrategy(Strategy):
     return_deleted_object = True
+
     def initial_status(self, obj: dict[str, Any]) -> Any:
         return {"phase": "Pending"}
 
