@@ -400,6 +400,7 @@ def test_delete_cascade_background_removes_dependents(
     poll(
         lambda: not _exists(kubectl, ns, "configmap", "dependent"),
         what="garbage collection of the dependent",
+        timeout=10,
     )
 
 
@@ -417,7 +418,7 @@ def test_delete_cascade_foreground_deletes_dependents_first(
             "finalizers", []
         )
 
-    poll(owner_waits, what="owner marked for foreground deletion")
+    poll(owner_waits, what="owner marked for foreground deletion", timeout=10)
     # The garbage collector deletes the blocking dependent; its own finalizer keeps it alive,
     # and the owner stays until the dependent is really gone.
     poll(
@@ -427,6 +428,7 @@ def test_delete_cascade_foreground_deletes_dependents_first(
             )
         ),
         what="dependent deleted by the garbage collector",
+        timeout=10,
     )
     assert _exists(kubectl, ns, "deployment", "owner")
     kubectl(

@@ -341,10 +341,18 @@ def test_field_selectors(kubectl: KubectlFn, ns: str) -> None:
     assert running.stdout == ""
     assert running.stderr.strip() == f"No resources found in {ns} namespace."
 
+    # Kinds without their own field labels accept only the metadata ones; pods have a list.
     bad = kubectl("get", "configmaps", "-n", ns, "--field-selector", "spec.foo=bar", check=False)
     assert bad.returncode == 1
     assert "Error from server (BadRequest)" in bad.stderr
-    assert "field label not supported: spec.foo" in bad.stderr
+    expected = (
+        '"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"'
+    )
+    assert expected in bad.stderr
+    bad_pod = kubectl("get", "pods", "-n", ns, "--field-selector", "spec.foo=bar", check=False)
+    assert bad_pod.returncode == 1
+    assert "Error from server (BadRequest)" in bad_pod.stderr
+    assert "field label not supported: spec.foo" in bad_pod.stderr
 
 
 def test_all_namespaces(kubectl: KubectlFn, new_namespace: Any) -> None:

@@ -6,7 +6,17 @@ process); label values are bounded (verbs, resources, codes), never names or pat
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+
+# Kubernetes' metrics have no `_created` series.
+disable_created_metrics()
 
 _BUCKETS = (
     0.005,

@@ -176,7 +176,7 @@ async def _patch(
         raw,
         opts,
         subresource=ri.subresource,
-        validation=field_validation(request.query),
+        validation=field_validation(request.query, request.method),
     )
     return respond(
         request, object_body(registry.info, result, accept), accept=accept, warnings=opts.warnings
@@ -289,7 +289,7 @@ async def _scale(
         raw,
         opts,
         subresource="",
-        validation=field_validation(request.query),
+        validation=field_validation(request.query, request.method),
         transform=scale.apply_scale,
     )
     return respond(request, scale.scale_of(info, updated), accept=accept, warnings=opts.warnings)

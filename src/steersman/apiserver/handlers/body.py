@@ -38,13 +38,17 @@ async def read_body(request: web.Request) -> bytes:
     return b"".join(chunks)
 
 
-def field_validation(query: Any) -> str:
-    value = query.get("fieldValidation", "") or "Warn"
-    if value not in FIELD_VALIDATION_VALUES:
-        raise errors.bad_request_error(
-            f'fieldValidation: Invalid value: "{value}": fieldValidation must be one of "Ignore", "Warn", or "Strict"'
+def field_validation(query: Any, method: str = "POST") -> str:
+    value = query.get("fieldValidation", "")
+    if value not in ("", *FIELD_VALIDATION_VALUES):
+        options = {"PUT": "UpdateOptions", "PATCH": "PatchOptions"}.get(method, "CreateOptions")
+        raise errors.invalid_error(
+            options,
+            "",
+            [errors.not_supported("fieldValidation", value, ["", "Ignore", "Strict", "Warn"])],
+            "meta.k8s.io",
         )
-    return value
+    return value or "Warn"
 
 
 def dry_run(query: Any) -> bool:
@@ -167,7 +171,7 @@ async def decode_object(
         check_schema(
             info,
             obj,
-            validation=field_validation(request.query),
+            validation=field_validation(request.query, request.method),
             warnings=warnings,
             schema_name=schema_name,
         )
@@ -181,7 +185,7 @@ async def decode_object(
     check_schema(
         info,
         obj,
-        validation=field_validation(request.query),
+        validation=field_validation(request.query, request.method),
         warnings=warnings,
         raw=raw if mt in ("", negotiation.JSON) else None,
         schema_name=schema_name,
