@@ -69,6 +69,8 @@ class ResourceInfo:
 
 def schema_name(package: str, version: str, kind: str) -> str:
     """The definition name in the OpenAPI schemas, e.g. io.k8s.api.apps.v1.Deployment."""
+    if package == "apiextensions":
+        return f"io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.{version}.{kind}"
     if package == "meta":
         return f"io.k8s.apimachinery.pkg.apis.meta.{version}.{kind}"
     return f"io.k8s.api.{package}.{version}.{kind}"
@@ -223,6 +225,18 @@ RESOURCES: tuple[ResourceInfo, ...] = (
                 "proxy", "ServiceProxyOptions", verbs=("create", "delete", "get", "patch", "update")
             ),
         ),
+    ),
+    # apiextensions.k8s.io/v1 (stored; serving custom resources is a later issue)
+    _r(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        namespaced=False,
+        short=("crd", "crds"),
+        categories=("api-extensions",),
+        subs=(_status("CustomResourceDefinition"),),
+        package="apiextensions",
     ),
     # apps/v1
     _r("apps", "v1", "controllerrevisions", "ControllerRevision"),
@@ -391,4 +405,5 @@ GROUP_ORDER: tuple[str, ...] = (
     "scheduling.k8s.io",
     "coordination.k8s.io",
     "discovery.k8s.io",
+    "apiextensions.k8s.io",
 )

@@ -146,6 +146,10 @@ def _refs(node: Any) -> Iterator[str]:
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 yield value
+            elif key == "properties" and isinstance(value, dict):
+                # Property names may start with "x-" (JSONSchemaProps): they are schemas.
+                for prop in value.values():
+                    yield from _refs(prop)
             elif not key.startswith("x-"):
                 yield from _refs(value)
     elif isinstance(node, list):
