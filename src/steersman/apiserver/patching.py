@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from steersman.api import errors, patch
+from steersman.api.strategic_merge import PatchError
 from steersman.apiserver import codec, negotiation
 from steersman.apiserver.handlers.body import check_schema
 from steersman.apiserver.registry import Registry, WriteOptions
@@ -53,6 +54,8 @@ def apply_patch(
             result = patch.apply_strategic_merge_patch(obj, parsed, schema_name)
     except errors.ApiError:
         raise
+    except PatchError as exc:
+        raise exc.api_error() from None
     except ValueError as exc:
         raise (
             errors.ApiError(422, "Invalid", str(exc))

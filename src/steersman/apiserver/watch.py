@@ -26,7 +26,7 @@ from steersman.apiserver import codec
 from steersman.apiserver.negotiation import Accept
 from steersman.apiserver.registry import Registry
 from steersman.apiserver.selection import Selection
-from steersman.storage.interface import CompactedError, StorageError, WatchEvent
+from steersman.storage.interface import CompactedError, StorageError, WatchEvent, WatchOverflowError
 
 BOOKMARK_INTERVAL = 10.0
 MIN_REQUEST_TIMEOUT = 1800
@@ -140,6 +140,8 @@ async def serve_watch(
         pass
     except (ConnectionResetError, asyncio.CancelledError):
         raise
+    except WatchOverflowError:
+        pass  # a slow watcher is cut off; its client re-watches from its last resourceVersion
     except CompactedError as exc:
         with contextlib.suppress(ConnectionResetError):
             await writer.error(

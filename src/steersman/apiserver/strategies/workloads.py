@@ -15,21 +15,10 @@ from steersman.apiserver.strategies.base import Strategy
 
 class JobStrategy(Strategy):
     def prepare_for_create(self, obj: dict[str, Any]) -> None:
+        from steersman.api.defaults.batch import generate_selector
+
         super().prepare_for_create(obj)
-        spec = obj.setdefault("spec", {})
-        if spec.get("manualSelector"):
-            return
-        meta = obj["metadata"]
-        uid = meta["uid"]
-        name = meta.get("name", "")
-        template = spec.setdefault("template", {})
-        tmeta = template.setdefault("metadata", {})
-        labels = tmeta.setdefault("labels", {})
-        labels["batch.kubernetes.io/controller-uid"] = uid
-        labels["batch.kubernetes.io/job-name"] = name
-        labels["controller-uid"] = uid
-        labels["job-name"] = name
-        spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+        generate_selector(obj)
 
 
 register("batch", "jobs", JobStrategy)
