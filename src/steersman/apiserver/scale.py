@@ -9,29 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from steersman.api import errors
+from steersman.api import errors, labels
 from steersman.api.resources import ResourceInfo
 from steersman.apiserver.objects import deep_copy
 
 
 def _selector_string(info: ResourceInfo, obj: dict[str, Any]) -> str:
+    """Scale's status.selector: the selector in label-query form ("" when empty)."""
     sel = (obj.get("spec") or {}).get("selector") or {}
-    if info.group == "":  # ReplicationController: a plain map
-        return ",".join(f"{k}={v}" for k, v in sorted(sel.items()))
-    parts = [f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())]
-    for expr in sel.get("matchExpressions") or []:
-        op = expr.get("operator")
-        key = expr.get("key")
-        values = ",".join(sorted(expr.get("values") or []))
-        if op == "In":
-            parts.append(f"{key} in ({values})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({values})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts)
+    try:
+        if info.group == "":  # ReplicationController: a plain map
+            return str(labels.selector_from_set(sel))
+        return str(labels.selector_from_label_selector(sel))
+    except ValueError:
+        return ""
 
 
 def scale_of(info: ResourceInfo, obj: dict[str, Any]) -> dict[str, Any]:

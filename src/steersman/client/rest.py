@@ -12,7 +12,6 @@ Invariants:
 from __future__ import annotations
 
 import ssl
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -50,17 +49,7 @@ class RestClient:
         from steersman.pki.kubeconfig import load_kubeconfig
 
         cfg = load_kubeconfig(path)
-        ctx: ssl.SSLContext | None = None
-        if cfg.server.startswith("https"):
-            ctx = ssl.create_default_context(cadata=cfg.ca_pem.decode() if cfg.ca_pem else None)
-            if cfg.cert_pem and cfg.key_pem:
-                # ssl wants files: write them to a private temp dir for the load.
-                with tempfile.TemporaryDirectory() as tmp:
-                    cert = Path(tmp) / "c.pem"
-                    key = Path(tmp) / "k.pem"
-                    cert.write_bytes(cfg.cert_pem)
-                    key.write_bytes(cfg.key_pem)
-                    ctx.load_cert_chain(str(cert), str(key))
+        ctx = cfg.ssl_context()
         return cls(cfg.server, ssl_context=ctx, token=cfg.token, user_agent=user_agent)
 
     def _session_get(self) -> aiohttp.ClientSession:
