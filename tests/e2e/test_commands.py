@@ -379,7 +379,6 @@ def _exists(kubectl: KubectlFn, ns: str, *what: str) -> bool:
     return kubectl("get", *what, "-n", ns, "-o", "name", check=False).returncode == 0
 
 
-@pytest.mark.xfail(reason="needs the garbage collector (controller manager, issue 4)", strict=True)
 def test_delete_cascade_orphan_keeps_dependents(
     kubectl: KubectlFn, kubectl_json: KubectlFn, ns: str
 ) -> None:
@@ -391,7 +390,6 @@ def test_delete_cascade_orphan_keeps_dependents(
     assert not dependent["metadata"].get("ownerReferences")
 
 
-@pytest.mark.xfail(reason="needs the garbage collector (controller manager, issue 4)", strict=True)
 def test_delete_cascade_background_removes_dependents(
     kubectl: KubectlFn, kubectl_json: KubectlFn, ns: str
 ) -> None:
@@ -406,7 +404,6 @@ def test_delete_cascade_background_removes_dependents(
     )
 
 
-@pytest.mark.xfail(reason="needs the garbage collector (controller manager, issue 4)", strict=True)
 def test_delete_cascade_foreground_deletes_dependents_first(
     kubectl: KubectlFn, kubectl_json: KubectlFn, ns: str
 ) -> None:
@@ -449,7 +446,6 @@ def test_delete_cascade_foreground_deletes_dependents_first(
     assert not _exists(kubectl, ns, "configmap", "dependent")
 
 
-@pytest.mark.xfail(reason="needs the garbage collector (controller manager, issue 4)", strict=True)
 def test_delete_cascade_foreground_with_wait(
     kubectl: KubectlFn, kubectl_json: KubectlFn, ns: str
 ) -> None:

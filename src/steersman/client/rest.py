@@ -55,7 +55,7 @@ class RestClient:
     def _session_get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
-                ssl=self._ssl if self._ssl is not None else False, limit=64
+                ssl=self._ssl if self._ssl is not None else False, limit=256
             )
             self._session = aiohttp.ClientSession(connector=connector, headers=self._headers)
         return self._session

@@ -12,7 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from steersman.client.informer import InformerFactory
 from steersman.client.rest import RestClient
+from steersman.controllers.garbagecollector import GarbageCollector
 from steersman.controllers.namespace import NamespaceController
 from steersman.controllers.serviceaccount import ServiceAccountController
 
@@ -27,7 +29,9 @@ class ControllerManager:
         client = RestClient.from_kubeconfig(
             self.kubeconfig, user_agent="steersman-controller-manager"
         )
+        factory = InformerFactory(client)
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
+            "garbagecollector": GarbageCollector(client, factory).run,
             "namespace": NamespaceController(client).run,
             "serviceaccount": ServiceAccountController(client, ca_pem=self._ca_pem()).run,
         }
@@ -36,6 +40,7 @@ class ControllerManager:
                 for name, run in controllers.items():
                     tg.create_task(self._keep_running(name, run))
         finally:
+            await factory.stop()
             await client.close()
 
     def _ca_pem(self) -> str:
