@@ -106,6 +106,73 @@ def controller_manager(kubeconfig: Path, verbosity: int) -> None:
 
 
 @cli.command()
+@click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option("--node-name", default=None, help="default: the host name")
+@click.option(
+    "--root-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="kubelet state; default: DATA_DIR/kubelet/NODE",
+)
+@click.option("--node-ip", default="", help="default: the source address of the default route")
+@click.option("--pod-cidr", default="", help="this node's pod range (e.g. 10.244.0.0/24)")
+@click.option("--node-labels", default="", help="k=v[,k=v...] added to the Node")
+@click.option("--register-with-taints", default="", help="key=value:Effect[,...]")
+@click.option("-v", "--v", "verbosity", default=0, type=int)
+def kubelet(
+    kubeconfig: Path,
+    node_name: str | None,
+    root_dir: Path | None,
+    node_ip: str,
+    pod_cidr: str,
+    node_labels: str,
+    register_with_taints: str,
+    verbosity: int,
+) -> None:
+    """Run the node agent."""
+    import socket
+
+    from steersman.kubelet.kubelet import Kubelet, KubeletConfig
+
+    _logging(verbosity)
+    name = (node_name or socket.gethostname()).lower()
+    config = KubeletConfig(
+        kubeconfig=kubeconfig,
+        node_name=name,
+        root_dir=root_dir or default_data_dir() / "kubelet" / name,
+        node_ip=node_ip,
+        pod_cidr=pod_cidr,
+        node_labels=_key_values(node_labels),
+        register_with_taints=[_taint(t) for t in register_with_taints.split(",") if t],
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        run_async(Kubelet(config).run())
+
+
+def _key_values(text: str) -> dict[str, str]:
+    out = {}
+    for item in filter(None, text.split(",")):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not key=value")
+        out[key] = value
+    return out
+
+
+def _taint(text: str) -> dict[str, str]:
+    kv, sep, effect = text.rpartition(":")
+    if not sep or effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+        raise click.BadParameter(
+            f"{text!r} is not key[=value]:NoSchedule|PreferNoSchedule|NoExecute"
+        )
+    key, _, value = kv.partition("=")
+    taint = {"key": key, "effect": effect}
+    if value:
+        taint["value"] = value
+    return taint
+
+
+@cli.command()
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),

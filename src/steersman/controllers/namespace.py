@@ -15,16 +15,12 @@ import logging
 from typing import Any
 
 from steersman.api.resources import RESOURCES, ResourceInfo
+from steersman.client.paths import collection_path
 from steersman.client.rest import ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.controllers.namespace")
 
 FINALIZER = "kubernetes"
-
-
-def _collection_path(info: ResourceInfo, namespace: str) -> str:
-    prefix = "/api/v1" if not info.group else f"/apis/{info.group}/{info.version}"
-    return f"{prefix}/namespaces/{namespace}/{info.resource}"
 
 
 def _namespaced_content() -> list[ResourceInfo]:
@@ -107,7 +103,7 @@ class NamespaceController:
             return True
         remaining = 0
         for info in _namespaced_content():
-            path = _collection_path(info, name)
+            path = collection_path(info, name)
             try:
                 await self.client.delete(path)
                 left = await self.client.get(path)
