@@ -41,7 +41,7 @@ def test_capacity_and_allocatable_subtract_eviction_thresholds() -> None:
         "pods": "110",
     }
     alloc = allocatable(CFG, HOST)
-    assert alloc["memory"] == "4094Mi"  # 4Gi - 100Mi
+    assert alloc["memory"] == "3996Mi"  # 4Gi - 100Mi
     assert alloc["ephemeral-storage"] == str(100 * 1024**3 - 100 * 1024**3 // 10)
     assert alloc["cpu"] == "2" and alloc["pods"] == "110"
 
