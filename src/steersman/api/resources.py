@@ -387,6 +387,14 @@ def lookup(group: str, version: str, resource: str) -> ResourceInfo | None:
     return _INDEX.get((group, version, resource))
 
 
+def require(group: str, version: str, resource: str) -> ResourceInfo:
+    """`lookup` for a resource the caller knows is built in (KeyError otherwise)."""
+    info = _INDEX.get((group, version, resource))
+    if info is None:
+        raise KeyError(f"{resource}.{group}/{version}")
+    return info
+
+
 def lookup_kind(group: str, kind: str) -> ResourceInfo | None:
     """The resource for a kind in a group (core Event and events.k8s.io Event differ by group)."""
     return _KIND_INDEX.get((group, kind))

@@ -12,10 +12,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from steersman.client.events import EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import RestClient
 from steersman.controllers.garbagecollector import GarbageCollector
 from steersman.controllers.namespace import NamespaceController
+from steersman.controllers.replicaset import ReplicaSetController
 from steersman.controllers.serviceaccount import ServiceAccountController
 
 log = logging.getLogger("steersman.controllers")
@@ -30,8 +32,14 @@ class ControllerManager:
             self.kubeconfig, user_agent="steersman-controller-manager"
         )
         factory = InformerFactory(client)
+        recorder = EventRecorder(client, "controller-manager")
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
+            "events": recorder.run,
             "garbagecollector": GarbageCollector(client, factory).run,
+            "replicaset": ReplicaSetController(client, factory, recorder).run,
+            "replicationcontroller": ReplicaSetController(
+                client, factory, recorder, kind="ReplicationController"
+            ).run,
             "namespace": NamespaceController(client).run,
             "serviceaccount": ServiceAccountController(client, ca_pem=self._ca_pem()).run,
         }
