@@ -32,13 +32,20 @@ class ControllerManager:
             self.kubeconfig, user_agent="steersman-controller-manager"
         )
         factory = InformerFactory(client)
-        recorder = EventRecorder(client, "controller-manager")
+        recorders: list[EventRecorder] = []
+
+        def recorder(component: str) -> EventRecorder:
+            # Events name the controller that wrote them (kubectl describe's "From" column).
+            recorders.append(EventRecorder(client, component))
+            return recorders[-1]
+
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
-            "events": recorder.run,
             "garbagecollector": GarbageCollector(client, factory).run,
-            "replicaset": ReplicaSetController(client, factory, recorder).run,
+            "replicaset": ReplicaSetController(
+                client, factory, recorder("replicaset-controller")
+            ).run,
             "replicationcontroller": ReplicaSetController(
-                client, factory, recorder, kind="ReplicationController"
+                client, factory, recorder("replication-controller"), kind="ReplicationController"
             ).run,
             "namespace": NamespaceController(client).run,
             "serviceaccount": ServiceAccountController(client, ca_pem=self._ca_pem()).run,
@@ -47,6 +54,8 @@ class ControllerManager:
             async with asyncio.TaskGroup() as tg:
                 for name, run in controllers.items():
                     tg.create_task(self._keep_running(name, run))
+                for rec in recorders:
+                    tg.create_task(self._keep_running(f"events/{rec.component}", rec.run))
         finally:
             await factory.stop()
             await client.close()
