@@ -15,6 +15,7 @@ from pathlib import Path
 from steersman.client.events import EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import RestClient
+from steersman.controllers.deployment import DeploymentController
 from steersman.controllers.garbagecollector import GarbageCollector
 from steersman.controllers.namespace import NamespaceController
 from steersman.controllers.replicaset import ReplicaSetController
@@ -40,6 +41,9 @@ class ControllerManager:
             return recorders[-1]
 
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
+            "deployment": DeploymentController(
+                client, factory, recorder("deployment-controller")
+            ).run,
             "garbagecollector": GarbageCollector(client, factory).run,
             "replicaset": ReplicaSetController(
                 client, factory, recorder("replicaset-controller")
