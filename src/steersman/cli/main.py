@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from steersman import GIT_VERSION
+from steersman.cli.images import images
 
 
 def default_data_dir() -> Path:
@@ -37,6 +38,9 @@ def run_async(coro: object) -> None:
 @click.version_option(GIT_VERSION, prog_name="steersman")
 def cli() -> None:
     """steersman: Kubernetes, written in Python."""
+
+
+cli.add_command(images)
 
 
 @cli.command()
@@ -103,6 +107,38 @@ def controller_manager(kubeconfig: Path, verbosity: int) -> None:
     _logging(verbosity)
     with contextlib.suppress(KeyboardInterrupt):
         run_async(ControllerManager(kubeconfig).run())
+
+
+@cli.command()
+@click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="a KubeSchedulerConfiguration file (profiles)",
+)
+@click.option("-v", "--v", "verbosity", default=0, type=int)
+def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
+    """Run the scheduler."""
+    from steersman.client.rest import RestClient
+    from steersman.scheduler.profile import load_config
+    from steersman.scheduler.scheduler import Scheduler
+
+    _logging(verbosity)
+    try:
+        profiles = load_config(config)
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+
+    async def main() -> None:
+        client = RestClient.from_kubeconfig(kubeconfig, user_agent="steersman-scheduler")
+        try:
+            await Scheduler(client, profiles=profiles).run()
+        finally:
+            await client.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run_async(main())
 
 
 @cli.command()

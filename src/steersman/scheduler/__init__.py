@@ -1,0 +1,1 @@
+"""The scheduler: assigns pods to nodes through the Kubernetes scheduling framework."""

@@ -1,0 +1,187 @@
+"""The scheduling framework (Kubernetes' pkg/scheduler/framework): statuses, the per-node
+view plugins read (`NodeInfo`), per-cycle state, one Protocol per extension point, and the
+`Framework` that runs a profile's plugins in order.
+
+Invariants:
+- Plugins are pure with respect to the cluster: they read `NodeInfo` snapshots and the pod,
+  keep per-attempt data only in `CycleState`, and never call the API (binding aside).
+- A Filter status other than Success carries the reasons shown in FailedScheduling messages,
+  worded as Kubernetes words them; UnschedulableAndUnresolvable marks nodes where preemption
+  cannot help.
+- Scores are integers in [0, 100] after normalization; a plugin's weight multiplies them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from steersman.scheduler.resources import PODS, node_allocatable, pod_requests
+
+Obj = dict[str, Any]
+MAX_NODE_SCORE = 100
+
+
+class Code(enum.IntEnum):
+    SUCCESS = 0
+    ERROR = 1
+    UNSCHEDULABLE = 2
+    UNSCHEDULABLE_AND_UNRESOLVABLE = 3
+    WAIT = 4
+    SKIP = 5
+
+
+@dataclass
+class Status:
+    code: Code = Code.SUCCESS
+    reasons: list[str] = field(default_factory=list)
+    plugin: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code in (Code.SUCCESS, Code.SKIP)
+
+    @property
+    def message(self) -> str:
+        return ", ".join(self.reasons)
+
+
+SUCCESS = Status()
+
+
+def unschedulable(*reasons: str, resolvable: bool = True) -> Status:
+    code = Code.UNSCHEDULABLE if resolvable else Code.UNSCHEDULABLE_AND_UNRESOLVABLE
+    return Status(code, list(reasons))
+
+
+def error(message: str) -> Status:
+    return Status(Code.ERROR, [message])
+
+
+class NodeInfo:
+    """A node and what is placed on it (assumed pods included)."""
+
+    def __init__(self, node: Obj) -> None:
+        self.node = node
+        self.name: str = node["metadata"]["name"]
+        self.allocatable = node_allocatable(node)
+        self.pods: list[Obj] = []
+        self.requested: dict[str, int] = {}
+        self.non_zero_requested: dict[str, int] = {}
+        self.used_ports: set[tuple[str, str, int]] = set()  # (hostIP, protocol, hostPort)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return (self.node.get("metadata") or {}).get("labels") or {}
+
+    def add_pod(self, pod: Obj) -> None:
+        self.pods.append(pod)
+        for name, value in pod_requests(pod).items():
+            self.requested[name] = self.requested.get(name, 0) + value
+        for name, value in pod_requests(pod, non_zero=True).items():
+            self.non_zero_requested[name] = self.non_zero_requested.get(name, 0) + value
+        for port in host_ports(pod):
+            self.used_ports.add(port)
+
+    def remove_pod(self, pod: Obj) -> None:
+        uid = pod["metadata"].get("uid")
+        kept = [p for p in self.pods if p["metadata"].get("uid") != uid]
+        if len(kept) == len(self.pods):
+            return
+        self.pods = []
+        self.requested = {}
+        self.non_zero_requested = {}
+        self.used_ports = set()
+        for p in kept:
+            self.add_pod(p)
+
+    def allowed_pods(self) -> int:
+        return self.allocatable.get(PODS, 110)
+
+    def clone(self) -> NodeInfo:
+        out = NodeInfo.__new__(NodeInfo)
+        out.node = self.node
+        out.name = self.name
+        out.allocatable = self.allocatable
+        out.pods = list(self.pods)
+        out.requested = dict(self.requested)
+        out.non_zero_requested = dict(self.non_zero_requested)
+        out.used_ports = set(self.used_ports)
+        return out
+
+
+def host_ports(pod: Obj) -> list[tuple[str, str, int]]:
+    out = []
+    spec = pod.get("spec") or {}
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for port in c.get("ports") or []:
+            host_port = port.get("hostPort")
+            if host_port:
+                out.append(
+                    (port.get("hostIP") or "0.0.0.0", port.get("protocol") or "TCP", host_port)
+                )
+    return out
+
+
+class CycleState(dict[str, Any]):
+    """Data plugins keep for one scheduling attempt of one pod."""
+
+
+@runtime_checkable
+class Plugin(Protocol):
+    name: str
+
+
+class PreFilterPlugin(Plugin, Protocol):
+    def pre_filter(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status: ...
+
+
+class FilterPlugin(Plugin, Protocol):
+    def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status: ...
+
+
+class PostFilterPlugin(Plugin, Protocol):
+    async def post_filter(
+        self, state: CycleState, pod: Obj, statuses: dict[str, Status]
+    ) -> tuple[str | None, Status]: ...
+
+
+class PreScorePlugin(Plugin, Protocol):
+    def pre_score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status: ...
+
+
+class ScorePlugin(Plugin, Protocol):
+    def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int: ...
+
+    def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None: ...
+
+
+class ReservePlugin(Plugin, Protocol):
+    def reserve(self, state: CycleState, pod: Obj, node_name: str) -> Status: ...
+
+    def unreserve(self, state: CycleState, pod: Obj, node_name: str) -> None: ...
+
+
+class PermitPlugin(Plugin, Protocol):
+    def permit(self, state: CycleState, pod: Obj, node_name: str) -> Status: ...
+
+
+class BindPlugin(Plugin, Protocol):
+    async def bind(self, state: CycleState, pod: Obj, node_name: str) -> Status: ...
+
+
+class QueueSortPlugin(Plugin, Protocol):
+    def less(self, a: Obj, b: Obj) -> bool: ...
+
+
+def default_normalize(scores: dict[str, int], *, reverse: bool = False) -> None:
+    """DefaultNormalizeScore: scale to [0, 100] by the highest score (optionally reversed)."""
+    highest = max(scores.values(), default=0)
+    for name, value in scores.items():
+        if highest == 0:
+            scores[name] = MAX_NODE_SCORE if reverse else 0
+            continue
+        scaled = MAX_NODE_SCORE * value // highest
+        scores[name] = MAX_NODE_SCORE - scaled if reverse else scaled

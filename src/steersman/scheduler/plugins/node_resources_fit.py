@@ -1,0 +1,89 @@
+"""NodeResourcesFit: a pod fits where its requests (cpu, memory, ephemeral-storage,
+extended resources, and one more pod) fit in what is left of allocatable; scores by
+LeastAllocated (default), MostAllocated or RequestedToCapacityRatio."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from steersman.scheduler.framework import (
+    MAX_NODE_SCORE,
+    SUCCESS,
+    CycleState,
+    NodeInfo,
+    Status,
+    unschedulable,
+)
+from steersman.scheduler.resources import CPU, MEMORY, PODS, pod_requests
+
+Obj = dict[str, Any]
+
+
+def insufficient(pod: Obj, node: NodeInfo) -> list[str]:
+    reasons = []
+    if len(node.pods) + 1 > node.allowed_pods():
+        reasons.append("Too many pods")
+    for name, want in sorted(pod_requests(pod).items()):
+        if want <= 0 or name == PODS:
+            continue
+        if node.requested.get(name, 0) + want > node.allocatable.get(name, 0):
+            reasons.append(f"Insufficient {name}")
+    return reasons
+
+
+class NodeResourcesFit:
+    name = "NodeResourcesFit"
+
+    def __init__(self, args: dict[str, Any] | None = None) -> None:
+        strategy = (args or {}).get("scoringStrategy") or {}
+        self.strategy = strategy.get("type", "LeastAllocated")
+        self.resources = strategy.get("resources") or [
+            {"name": CPU, "weight": 1},
+            {"name": MEMORY, "weight": 1},
+        ]
+        shape = (strategy.get("requestedToCapacityRatio") or {}).get("shape") or [
+            {"utilization": 0, "score": 10},
+            {"utilization": 100, "score": 0},
+        ]
+        self.shape = [
+            (int(p["utilization"]), int(p["score"]) * MAX_NODE_SCORE // 10) for p in shape
+        ]
+
+    def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
+        reasons = insufficient(pod, node)
+        return unschedulable(*reasons) if reasons else SUCCESS
+
+    def _resource_score(self, requested: int, capacity: int) -> int:
+        if capacity == 0:
+            return 0
+        if self.strategy == "MostAllocated":
+            return min(requested, capacity) * MAX_NODE_SCORE // capacity
+        if self.strategy == "RequestedToCapacityRatio":
+            utilization = min(requested * 100 // capacity, 100)
+            points = self.shape
+            if utilization <= points[0][0]:
+                return points[0][1]
+            for (u0, s0), (u1, s1) in itertools.pairwise(points):
+                if utilization <= u1:
+                    return s0 + (s1 - s0) * (utilization - u0) // max(u1 - u0, 1)
+            return points[-1][1]
+        if requested > capacity:
+            return 0
+        return (capacity - requested) * MAX_NODE_SCORE // capacity
+
+    def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
+        want = pod_requests(pod, non_zero=True)
+        total = weights = 0
+        for res in self.resources:
+            name, weight = res["name"], int(res.get("weight", 1))
+            capacity = node.allocatable.get(name, 0)
+            if capacity == 0:
+                continue
+            requested = node.non_zero_requested.get(name, 0) + want.get(name, 0)
+            total += self._resource_score(requested, capacity) * weight
+            weights += weight
+        return total // weights if weights else 0
+
+    def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None:
+        return None

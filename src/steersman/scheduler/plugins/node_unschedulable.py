@@ -1,0 +1,23 @@
+"""NodeUnschedulable: cordoned nodes (spec.unschedulable) take only pods tolerating the
+node.kubernetes.io/unschedulable:NoSchedule taint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steersman.scheduler.framework import SUCCESS, CycleState, NodeInfo, Status, unschedulable
+from steersman.scheduler.plugins.taint_toleration import tolerates
+
+REASON = "node(s) were unschedulable"
+TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+
+
+class NodeUnschedulable:
+    name = "NodeUnschedulable"
+
+    def filter(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> Status:
+        if not (node.node.get("spec") or {}).get("unschedulable"):
+            return SUCCESS
+        if any(tolerates(t, TAINT) for t in (pod.get("spec") or {}).get("tolerations") or []):
+            return SUCCESS
+        return unschedulable(REASON, resolvable=False)
