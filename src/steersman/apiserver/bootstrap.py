@@ -15,12 +15,24 @@ from steersman.apiserver.context import ApiContext
 from steersman.apiserver.registry import WriteOptions
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# Kubernetes' built-in PriorityClasses (scheduling/v1 SystemPriorityClasses).
+SYSTEM_PRIORITY_CLASSES = (
+    (
+        "system-node-critical",
+        2000001000,
+        "Used for system critical pods that must not be moved from their current node.",
+    ),
+    (
+        "system-cluster-critical",
+        2000000000,
+        "Used for system critical pods that must run in the cluster, but can be moved to "
+        "another node if necessary.",
+    ),
+)
 
 
 def _info(group: str, resource: str) -> resources.ResourceInfo:
-    info = resources.lookup(group, "v1", resource)
-    assert info is not None
-    return info
+    return resources.require(group, "v1", resource)
 
 
 async def rebuild_allocations(ctx: ApiContext) -> None:
@@ -71,6 +83,21 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
             "namespaces",
             "",
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+        )
+    for name, value, description in SYSTEM_PRIORITY_CLASSES:
+        await _ensure(
+            ctx,
+            "scheduling.k8s.io",
+            "priorityclasses",
+            "",
+            {
+                "apiVersion": "scheduling.k8s.io/v1",
+                "kind": "PriorityClass",
+                "metadata": {"name": name},
+                "value": value,
+                "description": description,
+                "preemptionPolicy": "PreemptLowerPriority",
+            },
         )
     service_ip = ctx.service_ips.nth(1)
     await _ensure(

@@ -200,7 +200,19 @@ async def test_higher_priority_pod_preempts_a_lower_one(client: RestClient) -> N
     async with scheduler(client):
         await pod(client, "low", cpu="800m", priority=0)
         assert await until(lambda: node_of(client, "low")) == "only"
-        await pod(client, "high", cpu="800m", priority=1000)
+        await client.create(
+            "/apis/scheduling.k8s.io/v1/priorityclasses",
+            {
+                "apiVersion": "scheduling.k8s.io/v1",
+                "kind": "PriorityClass",
+                "metadata": {"name": "high"},
+                "value": 1000,
+            },
+        )
+        await pod(client, "high", cpu="800m", priorityClassName="high")
+        high = await client.get(f"{PODS}/high")
+        assert high["spec"]["priority"] == 1000
+        assert high["spec"]["preemptionPolicy"] == "PreemptLowerPriority"
 
         async def low_deleting() -> bool:
             p = await client.get(f"{PODS}/low")

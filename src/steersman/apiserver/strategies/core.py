@@ -39,6 +39,31 @@ def _qos_class(pod: dict[str, Any]) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
+# DefaultTolerationSeconds admission: pods tolerate a not-ready/unreachable node for 5 minutes.
+_DEFAULT_NOEXECUTE_TOLERATIONS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+DEFAULT_TOLERATION_SECONDS = 300
+
+
+def _add_default_tolerations(spec: dict[str, Any]) -> None:
+    tolerations = spec.get("tolerations") or []
+    for key in _DEFAULT_NOEXECUTE_TOLERATIONS:
+        covered = any(
+            (t.get("key") == key or (not t.get("key") and t.get("operator") == "Exists"))
+            and t.get("effect") in (None, "", "NoExecute")
+            for t in tolerations
+        )
+        if not covered:
+            tolerations.append(
+                {
+                    "key": key,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                }
+            )
+    spec["tolerations"] = tolerations
+
+
 class PodStrategy(Strategy):
     return_deleted_object = True
 
@@ -52,9 +77,52 @@ class PodStrategy(Strategy):
         if not spec.get("serviceAccountName"):
             spec["serviceAccountName"] = spec.get("serviceAccount") or "default"
         spec["serviceAccount"] = spec["serviceAccountName"]
-        # Priority admission (no PriorityClass named: priority 0).
-        if "priority" not in spec and not spec.get("priorityClassName"):
-            spec["priority"] = 0
+        _add_default_tolerations(spec)
+
+    async def before_create(self, obj: dict[str, Any], *, dry_run: bool) -> None:
+        await self._admit_priority(obj)
+
+    async def _admit_priority(self, pod: dict[str, Any]) -> None:
+        """Priority admission: spec.priority (and preemptionPolicy) from the PriorityClass
+        named, else from the globalDefault class, else 0."""
+        from steersman.api.resources import require
+        from steersman.apiserver.selection import Selection
+
+        spec = pod.setdefault("spec", {})
+        name = spec.get("priorityClassName") or ""
+        classes = require("scheduling.k8s.io", "v1", "priorityclasses")
+        registry = self.ctx.registry(classes)
+        chosen: dict[str, Any] | None = None
+        if name:
+            try:
+                chosen = await registry.get("", name)
+            except errors.ApiError as exc:
+                if exc.code != 404:
+                    raise
+                raise errors.forbidden_error(
+                    "pods",
+                    pod["metadata"].get("name", ""),
+                    f"no PriorityClass with name {name} was found",
+                ) from None
+        else:
+            listed = await registry.list("", Selection(classes))
+            defaults = [c for c in listed.items if c.get("globalDefault")]
+            if defaults:
+                chosen = min(defaults, key=lambda c: c.get("value", 0))
+                spec["priorityClassName"] = chosen["metadata"]["name"]
+        value = int(chosen.get("value", 0)) if chosen else 0
+        if spec.get("priority") is not None and spec["priority"] != value:
+            raise errors.forbidden_error(
+                "pods",
+                pod["metadata"].get("name", ""),
+                "the integer value of priority ({}) must not be provided in pod spec; priority "
+                "admission controller computed {} from the given PriorityClass name".format(
+                    spec["priority"], value
+                ),
+            )
+        spec["priority"] = value
+        if chosen is not None and "preemptionPolicy" not in spec:
+            spec["preemptionPolicy"] = chosen.get("preemptionPolicy") or "PreemptLowerPriority"
 
     def prepare_for_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
         super().prepare_for_update(new, old)
