@@ -18,8 +18,11 @@ from steersman.client.rest import RestClient
 from steersman.controllers.deployment import DeploymentController
 from steersman.controllers.garbagecollector import GarbageCollector
 from steersman.controllers.namespace import NamespaceController
+from steersman.controllers.nodelifecycle import NodeLifecycleController
+from steersman.controllers.podgc import PodGCController
 from steersman.controllers.replicaset import ReplicaSetController
 from steersman.controllers.serviceaccount import ServiceAccountController
+from steersman.controllers.taint_eviction import TaintEvictionController
 
 log = logging.getLogger("steersman.controllers")
 
@@ -52,6 +55,11 @@ class ControllerManager:
                 client, factory, recorder("replication-controller"), kind="ReplicationController"
             ).run,
             "namespace": NamespaceController(client).run,
+            "nodelifecycle": NodeLifecycleController(client, factory).run,
+            "taint-eviction": TaintEvictionController(
+                client, factory, recorder("taint-eviction-controller")
+            ).run,
+            "podgc": PodGCController(client, factory).run,
             "serviceaccount": ServiceAccountController(client, ca_pem=self._ca_pem()).run,
         }
         try:
