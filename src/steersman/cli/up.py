@@ -108,6 +108,14 @@ class Cluster:
             "--kubeconfig",
             str(self.kubeconfig),
         ]
+        scheduler = [
+            sys.executable,
+            "-m",
+            "steersman",
+            "scheduler",
+            "--kubeconfig",
+            str(self.kubeconfig),
+        ]
         return [
             Component("apiserver", argv, self.data_dir / "apiserver.pid", log),
             Component(
@@ -115,6 +123,12 @@ class Cluster:
                 controller_manager,
                 self.data_dir / "controller-manager.pid",
                 self.data_dir / "controller-manager.log",
+            ),
+            Component(
+                "scheduler",
+                scheduler,
+                self.data_dir / "scheduler.pid",
+                self.data_dir / "scheduler.log",
             ),
         ]
 
