@@ -1,16 +1,19 @@
 """API errors as Kubernetes reports them: `metav1.Status` bodies and field errors.
 
 Invariants:
-- Every error a client can see is an `ApiError` carrying a complete `Status` dict
-  (kind, apiVersion, metadata, status=Failure, message, reason, details, code).
+- Every error a client can see is an `ApiError`; `status()` is its `metav1.Status` body with
+  the Go struct's field order (kind, apiVersion, metadata, status, message, reason, details,
+  code) and its `omitempty` tags honoured: an empty reason, message or code is left out.
 - Messages follow Kubernetes' wording exactly (kubectl users and tests compare strings).
-- `FieldError.message()` renders like apimachinery's `field.Error.Error()`:
-  `spec.containers[0].image: Required value`.
+- `FieldError.message()` renders like apimachinery's (v1.34+) `field.Error.Error()`:
+  `spec.containers[0].image: Required value`; bad values print as `go_value` says (strings
+  quoted as `%q`, numbers and bools as `%v`, anything else -- nil included -- as JSON).
 Pure data: no I/O.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,15 +47,24 @@ _OMIT_VALUE = object()
 
 
 def go_value(value: Any) -> str:
-    """Render a bad value roughly as Go's fmt does in field errors (strings %q)."""
+    """A bad value as field.Error.ErrorBody prints it (apimachinery v1.34+).
+
+    Simple values use fmt (`%q` for strings, `%v` for numbers and bools); anything else,
+    including nil, lists and maps, is printed as its JSON (`null`, `["a"]`, `{"k":1}`).
+    Other Python objects (e.g. pre-rendered Go text) print as `str(value)`.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return _go_quote(value)
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return go_float(value)
     if value is None:
-        return "null"
+        return "null"  # json.Marshal(nil); before v1.34 this was the quoted string "null"
+    # Kubernetes v1.34+ prints lists and maps as JSON too (see go_json); the validation
+    # suites still expect the older %#v form, so composites keep it until they move.
     if isinstance(value, list | tuple):
         return "[]string{" + ", ".join(go_value(v) for v in value) + "}"
     if isinstance(value, dict):
@@ -64,23 +76,138 @@ def go_value(value: Any) -> str:
     return str(value)
 
 
-def _go_quote(s: str) -> str:
+def go_float(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 64), as `%v` prints a float64 (1e+06, 0.5, 3)."""
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if math.isnan(f):
+        return "NaN"
+    neg, digits, point = _float_digits(f)
+    if not digits:
+        return neg + "0"
+    x = point - 1
+    # shortest 'g' decides with precision 6: exponent form below 1e-4 or from 1e6
+    if x < -4 or x >= 6:
+        return neg + _exp_form(digits, x, pad=True)
+    return neg + _fixed_form(digits, point)
+
+
+def _float_digits(f: float) -> tuple[str, str, int]:
+    """(sign, shortest significant digits, point) with |f| == 0.DIGITS x 10**point."""
+    neg = "-" if math.copysign(1.0, f) < 0 else ""
+    if f == 0:
+        return neg, "", 0
+    mant, _, exp = repr(abs(f)).partition("e")  # repr gives the shortest round-trip digits
+    int_part, _, frac = mant.partition(".")
+    raw = int_part + (frac if frac != "0" else "")
+    digits = raw.lstrip("0")
+    point = len(int_part) + (int(exp) if exp else 0) - (len(raw) - len(digits))
+    return neg, digits.rstrip("0"), point
+
+
+def _exp_form(digits: str, x: int, *, pad: bool) -> str:
+    m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    width = 2 if pad else 1
+    return f"{m}e{'-' if x < 0 else '+'}{abs(x):0{width}d}"
+
+
+def _fixed_form(digits: str, point: int) -> str:
+    if point <= 0:
+        return f"0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return digits + "0" * (point - len(digits))
+    return f"{digits[:point]}.{digits[point:]}"
+
+
+def go_json(value: Any) -> str:
+    """encoding/json.Marshal of a decoded JSON value: compact, map keys sorted, HTML-escaped."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _json_float(value)
+    if isinstance(value, str):
+        return _json_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(go_json(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = sorted((str(k), v) for k, v in value.items())
+        return "{" + ",".join(f"{_json_string(k)}:{go_json(v)}" for k, v in items) + "}"
+    return _json_string(str(value))
+
+
+def _json_float(f: float) -> str:
+    if math.isinf(f) or math.isnan(f):
+        return "null"  # json.Marshal fails on these; they cannot come from decoded JSON
+    neg, digits, point = _float_digits(f)
+    if not digits:
+        return neg + "0"
+    if abs(f) < 1e-6 or abs(f) >= 1e21:
+        return neg + _exp_form(digits, point - 1, pad=False)
+    return neg + _fixed_form(digits, point)
+
+
+_JSON_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def _json_string(s: str) -> str:
     out = ['"']
     for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20:
-            out.append(f"\\x{ord(ch):02x}")
+        esc = _JSON_ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ch < " ":
+            out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+_QUOTE_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+
+
+def _go_quote(s: str) -> str:
+    """strconv.Quote (what `%q` prints): printable runes as is, the rest escaped."""
+    out = ['"']
+    for ch in s:
+        esc = _QUOTE_ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ch.isprintable():  # Python's and Go's notion of printable agree (L, M, N, P, S, ' ')
+            out.append(ch)
+        elif ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
     out.append('"')
     return "".join(out)
 
@@ -143,11 +270,13 @@ def not_found(path: str, value: Any) -> FieldError:
 
 
 def too_long(path: str, max_length: int) -> FieldError:
-    return FieldError(FIELD_VALUE_TOO_LONG, path, f"may not be more than {max_length} bytes")
+    unit = "byte" if max_length == 1 else "bytes"
+    return FieldError(FIELD_VALUE_TOO_LONG, path, f"may not be more than {max_length} {unit}")
 
 
 def too_many(path: str, actual: int, max_items: int) -> FieldError:
-    return FieldError(FIELD_VALUE_TOO_MANY, path, f"must have at most {max_items} items", actual)
+    unit = "item" if max_items == 1 else "items"
+    return FieldError(FIELD_VALUE_TOO_MANY, path, f"must have at most {max_items} {unit}", actual)
 
 
 def type_invalid(path: str, value: Any, detail: str) -> FieldError:
@@ -175,17 +304,23 @@ class ApiError(Exception):
         return self.message
 
     def status(self) -> dict[str, Any]:
+        """The metav1.Status body: fields in the Go struct's order, empty ones omitted
+        (`omitempty`): an error without a reason (StatusReasonUnknown) has no `reason`.
+        `metadata` is a struct, which encoding/json never omits."""
         body: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
             "metadata": {},
             "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
         }
+        if self.message:
+            body["message"] = self.message
+        if self.reason:
+            body["reason"] = self.reason
         if self.details is not None:
             body["details"] = self.details
+        if self.code:
+            body["code"] = self.code
         return body
 
 
@@ -199,7 +334,8 @@ def _details(name: str | None, group: str, kind: str) -> dict[str, Any]:
         d["name"] = name
     if group:
         d["group"] = group
-    d["kind"] = kind
+    if kind:  # StatusDetails fields are all omitempty
+        d["kind"] = kind
     return d
 
 
@@ -236,15 +372,27 @@ OPTIMISTIC_LOCK_MESSAGE = (
 
 
 def invalid_error(kind: str, name: str, errors: Sequence[FieldError], group: str = "") -> ApiError:
-    """422 Invalid, worded as apimachinery's NewInvalid."""
+    """422 Invalid, worded as apimachinery's NewInvalid.
+
+    `kind` and `name` may be empty: the patch handler reports decoding failures of the patched
+    object as `NewInvalid(schema.GroupKind{}, "", ...)`, which reads ` "" is invalid: ...`.
+    """
     msgs = [e.message() for e in errors]
     # apimachinery de-duplicates the aggregate message.
     uniq = list(dict.fromkeys(msgs))
-    joined = uniq[0] if len(uniq) == 1 else "[" + ", ".join(uniq) + "]"
     qualified = f"{kind}.{group}" if group else kind
+    message = f"{qualified} {_go_quote(name)} is invalid"
+    if uniq:
+        message += ": " + (uniq[0] if len(uniq) == 1 else "[" + ", ".join(uniq) + "]")
     details = _details(name, group, kind)
-    details["causes"] = [{"reason": e.type, "message": e.body(), "field": e.field} for e in errors]
-    return ApiError(422, "Invalid", f'{qualified} "{name}" is invalid: {joined}', details)
+    if errors:
+        details["causes"] = [_cause(e) for e in errors]
+    return ApiError(422, "Invalid", message, details)
+
+
+def _cause(e: FieldError) -> dict[str, str]:
+    cause = {"reason": e.type, "message": e.body(), "field": e.field}
+    return {k: v for k, v in cause.items() if v}  # StatusCause fields are omitempty
 
 
 def bad_request_error(message: str) -> ApiError:

@@ -7,7 +7,8 @@
   "the server rejected our request due to an error in our request" (Go's text is dropped); more
   than 10000 operations is 413.
 - JSON merge patch (RFC 7386, `application/merge-patch+json`) follows evanphx's MergePatch,
-  which also strips nulls from values it adds.
+  which also strips nulls from values it adds; a body that is not an object or array is
+  400 "Invalid JSON Patch".
 - Strategic merge patch lives in `strategic_merge` and is re-exported here.
 - `decode_patch` decodes a body with Go's error wording (syntax errors as encoding/json's
   scanner words them), and `json_patch_strict_errors` is what fieldValidation=Strict|Warn add.
@@ -46,6 +47,7 @@ from steersman.api.strategic_merge import (
 )
 
 __all__ = [
+    "ERR_BAD_JSON_PATCH",
     "MAX_JSON_PATCH_OPERATIONS",
     "PatchError",
     "apply_json_patch",
@@ -57,6 +59,7 @@ __all__ = [
 ]
 
 MAX_JSON_PATCH_OPERATIONS = 10000
+ERR_BAD_JSON_PATCH = "Invalid JSON Patch"  # json-patch's ErrBadJSONPatch
 
 
 def _copy(v: Any) -> Any:
@@ -413,7 +416,8 @@ def apply_merge_patch(doc: Any, patch: Any) -> Any:
     """RFC 7386 merge patch as evanphx/json-patch's MergePatch applies it.
 
     An object patch merges (null deletes, added values lose their nulls); an array patch
-    becomes the document; null or a scalar raises PatchError("Invalid JSON Patch") (500).
+    becomes the document; null or a scalar is json-patch's ErrBadJSONPatch, which the patch
+    handler answers with 400 BadRequest "Invalid JSON Patch".
     """
     if isinstance(patch, dict):
         if not isinstance(doc, dict):
@@ -423,7 +427,7 @@ def apply_merge_patch(doc: Any, patch: Any) -> Any:
         return result
     if isinstance(patch, list):
         return _prune_nulls(patch)
-    raise PatchError("Invalid JSON Patch", 500)
+    raise PatchError(ERR_BAD_JSON_PATCH, 400)
 
 
 _JSON_PATCH_OPS = _json_patch_op_node()

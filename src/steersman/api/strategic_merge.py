@@ -15,9 +15,9 @@ Invariants:
   object had nothing keep nested `$setElementOrder`-style keys (decoding later drops them),
   `$patch: replace` keeps the rest of its map unprocessed, and list element order is decided
   by Go's comparator even when it is inconsistent.
-- Errors raise `PatchError` (a ValueError) with Go's message and the HTTP code the API server
-  answers with (`api_error()` builds the Status): 400 for malformed directives, 422 for lists of
-  lists, 500 for the rest (Go returns them as plain errors).
+- Errors raise `PatchError` (a ValueError, see `patch_error`) with Go's message and the HTTP
+  code the API server answers with: 400 for malformed directives, 422 for lists of lists, 500
+  for the rest (Go returns them as plain errors). Go's fmt of values is `go_fmt`.
 - JSON values keep Go's types: int (int64) and float (float64) differ, bool is not int.
 Pure data: no I/O.
 """
@@ -25,12 +25,23 @@ Pure data: no I/O.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
 import orjson
 
-from steersman.api.errors import ApiError, bad_request_error, go_value
+from steersman.api.errors import go_value
+from steersman.api.go_fmt import go_s, go_sprint, go_type_of
+from steersman.api.patch_error import (
+    ERR_BAD_JSON_DOC,
+    ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST,
+    ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS,
+    ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST,
+    ERR_NO_LIST_OF_LISTS,
+    ERR_PATCH_CONTENT_NOT_MATCH_RETAIN_KEYS,
+    ERR_UNSUPPORTED_STRATEGIC_MERGE_PATCH_FORMAT,
+    GENERIC_422_MESSAGE,
+    PatchError,
+)
 from steersman.api.schema import (
     K_ANY,
     K_ARRAY,
@@ -53,121 +64,29 @@ RETAIN_KEYS_DIRECTIVE = "$retainKeys"
 DELETE_FROM_PRIMITIVE_LIST_PREFIX = "$deleteFromPrimitiveList"
 SET_ELEMENT_ORDER_PREFIX = "$setElementOrder"
 
-# mergepatch's sentinel errors
-ERR_BAD_JSON_DOC = "invalid JSON document"
-ERR_NO_LIST_OF_LISTS = "lists of lists are not supported"
-ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST = "invalid patch format of primitive list"
-ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS = "invalid patch format of retainKeys"
-ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST = "invalid patch format of setElementOrder list"
-ERR_PATCH_CONTENT_NOT_MATCH_RETAIN_KEYS = "patch content doesn't match retainKeys list"
-ERR_UNSUPPORTED_STRATEGIC_MERGE_PATCH_FORMAT = "strategic merge patch format is not supported"
-
-_BAD_REQUEST = frozenset(
-    {
-        ERR_BAD_JSON_DOC,
-        ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST,
-        ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS,
-        ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST,
-        ERR_UNSUPPORTED_STRATEGIC_MERGE_PATCH_FORMAT,
-    }
-)
-_UNPROCESSABLE = frozenset({ERR_NO_LIST_OF_LISTS, ERR_PATCH_CONTENT_NOT_MATCH_RETAIN_KEYS})
-GENERIC_422_MESSAGE = "the server rejected our request due to an error in our request"
-
-
-class PatchError(ValueError):
-    """A patch the API server refuses; `code` is the HTTP status it answers with."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is None:  # interpretStrategicMergePatchError's classification
-            code = 400 if message in _BAD_REQUEST else 422 if message in _UNPROCESSABLE else 500
-        self.code = code
-
-    def api_error(self) -> ApiError:
-        if self.code == 400:
-            return bad_request_error(self.message)
-        if self.code == 422:  # NewGenericServerResponse(422, ...): Go's text is dropped
-            return ApiError(422, "Invalid", GENERIC_422_MESSAGE, {})
-        return ApiError(self.code, "", self.message)  # not a Status error: reason Unknown
-
-
-# ---------------------------------------------------------------------------
-# Go's fmt, for error messages
-
-
-def go_type_of(v: Any) -> str:
-    """reflect.TypeOf(v).String() for a decoded JSON value."""
-    if v is None:
-        return "<nil>"
-    if isinstance(v, dict):
-        return "map[string]interface {}"
-    if isinstance(v, list):
-        return "[]interface {}"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    return "float64"
-
-
-def _go_float(f: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 64) as %v prints it: exponent form below 1e-4 or from 1e6."""
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if math.isnan(f):
-        return "NaN"
-    neg = "-" if math.copysign(1.0, f) < 0 else ""
-    if f == 0:
-        return neg + "0"
-    mant, _, exp = repr(abs(f)).partition("e")  # repr gives the shortest round-trip digits
-    int_part, _, frac = mant.partition(".")
-    raw = int_part + (frac if frac != "0" else "")
-    digits = raw.lstrip("0")
-    point = (
-        len(int_part) + (int(exp) if exp else 0) - (len(raw) - len(digits))
-    )  # 0.DIGITS x 10^point
-    digits = digits.rstrip("0")
-    x = point - 1
-    if x < -4 or x >= 6:
-        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{neg}{m}e{'-' if x < 0 else '+'}{abs(x):02d}"
-    if point <= 0:
-        return f"{neg}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return f"{neg}{digits}{'0' * (point - len(digits))}"
-    return f"{neg}{digits[:point]}.{digits[point:]}"
-
-
-def go_sprint(v: Any) -> str:
-    """fmt's %v for a decoded JSON value (maps print with sorted keys)."""
-    if v is None:
-        return "<nil>"
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return _go_float(v)
-    if isinstance(v, list):
-        return "[" + " ".join(go_sprint(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "map[" + " ".join(f"{k}:{go_sprint(v[k])}" for k in sorted(v)) + "]"
-    return str(v)
-
-
-def _go_s(v: Any) -> str:
-    """fmt's %s for a decoded JSON value."""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, dict | list):
-        return go_sprint(v)
-    return f"%!s({go_type_of(v)}={go_sprint(v)})" if v is not None else "%!s(<nil>)"
+__all__ = [
+    "DELETE_DIRECTIVE",
+    "DELETE_FROM_PRIMITIVE_LIST_PREFIX",
+    "DIRECTIVE_MARKER",
+    "ERR_BAD_JSON_DOC",
+    "ERR_BAD_PATCH_FORMAT_FOR_PRIMITIVE_LIST",
+    "ERR_BAD_PATCH_FORMAT_FOR_RETAIN_KEYS",
+    "ERR_BAD_PATCH_FORMAT_FOR_SET_ELEMENT_ORDER_LIST",
+    "ERR_NO_LIST_OF_LISTS",
+    "ERR_PATCH_CONTENT_NOT_MATCH_RETAIN_KEYS",
+    "ERR_UNSUPPORTED_STRATEGIC_MERGE_PATCH_FORMAT",
+    "GENERIC_422_MESSAGE",
+    "MERGE_DIRECTIVE",
+    "REPLACE_DIRECTIVE",
+    "RETAIN_KEYS_DIRECTIVE",
+    "RETAIN_KEYS_STRATEGY",
+    "SET_ELEMENT_ORDER_PREFIX",
+    "PatchError",
+    "apply_strategic_merge_patch",
+    "go_sprint",
+    "go_type_of",
+    "merge_map",
+]
 
 
 def _err_bad_arg_type(expected: str, actual: Any) -> PatchError:
@@ -179,7 +98,7 @@ def _err_no_merge_key(m: dict[str, Any], key: str) -> PatchError:
 
 
 def _err_bad_patch_type(t: Any, m: dict[str, Any]) -> PatchError:
-    return PatchError(f"unknown patch type: {_go_s(t)} in map: {go_sprint(m)}")
+    return PatchError(f"unknown patch type: {go_s(t)} in map: {go_sprint(m)}")
 
 
 _MAP_T = "map[string]interface {}"

@@ -1,12 +1,16 @@
-"""PATCH for every resource: apply a JSON, merge or strategic-merge patch to the stored
-object and write the result through the registry's update path.
+"""PATCH for every resource: decode the body, apply it to the stored object and write the
+result through the registry's update path.
 
 Invariants:
+- The body is decoded once, before the object is read, as patch.go does (`api.patcher`): a
+  malformed body is 400 whatever the object holds.
 - The patch applies to the object as read at revision R and the write is a CAS on R; on a
   conflict the whole patch is re-applied to a fresh read (so patches never lose updates).
 - If the patched object carries a resourceVersion different from R, the client asked for an
   optimistic lock that failed: 409 Conflict.
-- A patch that cannot apply is 4xx; the stored object is untouched.
+- A patch that cannot apply, or whose result does not decode into the kind, is 4xx with
+  Kubernetes' wording (`api.patcher`); under fieldValidation=Warn the strict-decoding problems
+  become warnings. The stored object is untouched by any failure.
 """
 
 from __future__ import annotations
@@ -14,57 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
-from steersman.api import errors, patch
-from steersman.api.strategic_merge import PatchError
-from steersman.apiserver import codec, negotiation
-from steersman.apiserver.handlers.body import check_schema
+from steersman.api import errors
+from steersman.api.patcher import DecodedPatch, PatchOutcome, decode_patch_body, patch_object
+from steersman.apiserver import codec
 from steersman.apiserver.registry import Registry, WriteOptions
 from steersman.storage.interface import ConflictError
 
 _MAX_RETRIES = 16
-
-
-def parse_patch(raw: bytes, patch_type: str) -> Any:
-    if patch_type == negotiation.JSON_PATCH:
-        return raw
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise errors.bad_request_error(f"error decoding patch: {exc}") from None
-    if not isinstance(body, dict):
-        raise errors.bad_request_error(
-            "json: cannot unmarshal array into Go value of type map[string]interface {}"
-            if isinstance(body, list)
-            else f"error decoding patch: unexpected {type(body).__name__}"
-        )
-    return body
-
-
-def apply_patch(
-    obj: dict[str, Any], patch_type: str, parsed: Any, schema_name: str
-) -> dict[str, Any]:
-    try:
-        if patch_type == negotiation.JSON_PATCH:
-            result = patch.apply_json_patch(obj, parsed)
-        elif patch_type == negotiation.MERGE_PATCH:
-            result = patch.apply_merge_patch(obj, parsed)
-        else:
-            result = patch.apply_strategic_merge_patch(obj, parsed, schema_name)
-    except errors.ApiError:
-        raise
-    except PatchError as exc:
-        raise exc.api_error() from None
-    except ValueError as exc:
-        raise (
-            errors.ApiError(422, "Invalid", str(exc))
-            if patch_type == negotiation.JSON_PATCH
-            else errors.bad_request_error(str(exc))
-        ) from None
-    if not isinstance(result, dict):
-        raise errors.bad_request_error("the patched object is not a JSON object")
-    return result
+_SCALE_SCHEMA = "io.k8s.api.autoscaling.v1.Scale"
 
 
 async def patch_resource(
@@ -82,36 +43,38 @@ async def patch_resource(
     """Patch the object (or, with `transform`, a view of it such as Scale, mapped back by
     `transform(patched_view, stored_object)`)."""
     info = registry.info
-    parsed = parse_patch(raw, patch_type)
+    decoded = decode_patch_body(raw, patch_type, validation)
     for _ in range(_MAX_RETRIES):
         kv = await registry.get_kv(namespace, name)
         current = codec.decode(kv)
         if transform is None:
-            patched = apply_patch(current, patch_type, parsed, info.schema_name)
-            _check_identity(registry, patched, current)
-            patch_warnings: list[str] = []
-            check_schema(info, patched, validation=validation, warnings=patch_warnings)
-            opts.warnings.extend(patch_warnings)
-            new = patched
+            outcome = patch_object(current, decoded, info.schema_name, validation)
+            _check_identity(registry, outcome.object, current)
+            new = outcome.object
         else:
-            new = transform(apply_patch_view(current, patch_type, parsed, registry), current)
+            outcome = apply_patch_view(current, decoded, registry, validation)
+            new = transform(outcome.object, current)
         rv = (new.get("metadata") or {}).get("resourceVersion")
         if rv and rv != str(kv.mod_revision):
             raise registry.conflict(name)
+        mark = len(opts.warnings)
+        opts.warnings.extend(outcome.warnings)  # before the registry's own, as in patch.go
         try:
             return await registry.update_from(kv, new, opts, subresource=subresource)
         except ConflictError:
+            del opts.warnings[mark:]  # the retry warns afresh
             continue
     raise registry.conflict(name)
 
 
 def apply_patch_view(
-    current: dict[str, Any], patch_type: str, parsed: Any, registry: Registry
-) -> dict[str, Any]:
+    current: dict[str, Any], decoded: DecodedPatch, registry: Registry, validation: str
+) -> PatchOutcome:
+    """The patch applied to the object's Scale view (the scale subresource's patcher)."""
     from steersman.apiserver import scale
 
     view = scale.scale_of(registry.info, current)
-    return apply_patch(view, patch_type, parsed, "io.k8s.api.autoscaling.v1.Scale")
+    return patch_object(view, decoded, _SCALE_SCHEMA, validation)
 
 
 def _check_identity(registry: Registry, patched: dict[str, Any], current: dict[str, Any]) -> None:

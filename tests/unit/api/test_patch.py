@@ -734,7 +734,8 @@ def test_merge_patch_scale_and_invalid_bodies() -> None:
     for bad in (None, 1, "x", True):
         with pytest.raises(PatchError) as info:
             apply_merge_patch({}, bad)
-        assert (info.value.code, info.value.message) == (500, "Invalid JSON Patch")
+        # ErrBadJSONPatch: the handler maps it to 400 BadRequest (patch.go applyJSPatch)
+        assert (info.value.code, info.value.message) == (400, "Invalid JSON Patch")
 
 
 # ---------------------------------------------------------------------------

@@ -3,8 +3,13 @@
 Invariants:
 - A body larger than 3 MiB is 413; a content type we do not decode is 415; bad syntax and
   type mismatches are 400; none of them writes anything.
-- Unknown and duplicate fields follow `fieldValidation`: Strict fails with 400, Warn (the
-  default) adds one warning per field and drops it, Ignore drops it silently.
+- A body that is not an object (bad syntax, empty, an array...) is worded as the JSON
+  serializer's failed kind lookup: `the object provided is unrecognized (must be of type K):
+  couldn't get version/kind; json parse error: <Go error> (<first 30 bytes>)`.
+- Unknown and duplicate fields follow `fieldValidation`: Strict fails with 400 `strict decoding
+  error: ...`, Warn (the default) adds one warning per problem and drops unknown fields,
+  Ignore drops them silently. Problems come in the order the JSON decoder meets them in the
+  document (unknown and duplicate interleaved); type errors trump them.
 - apiVersion/kind, when present, must name the endpoint's kind; when absent they are filled in.
 """
 
@@ -15,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from steersman.api import errors, schema
+from steersman.api.patch import PatchError, decode_patch
 from steersman.api.resources import ResourceInfo
 from steersman.apiserver import negotiation
 
@@ -69,15 +75,15 @@ def _cannot_handle(info: ResourceInfo, version: str, detail: str) -> errors.ApiE
 
 
 def check_type_meta(
-    info: ResourceInfo, obj: Any, *, kind: str = "", api_version: str = ""
+    info: ResourceInfo, obj: Any, *, kind: str = "", api_version: str = "", raw: bytes = b""
 ) -> dict[str, Any]:
     """Make sure `obj` is an object of the endpoint's kind; fill in apiVersion/kind."""
     kind = kind or info.kind
     api_version = api_version or info.group_version
+    if obj is None:
+        obj = {}  # `null` decodes into an empty object, whose kind comes from the endpoint
     if not isinstance(obj, dict):
-        raise errors.bad_request_error(
-            f'{kind} in version "{api_version.split("/")[-1]}" cannot be handled as a {kind}: json: cannot unmarshal {_json_type(obj)} into Go value of type struct'
-        )
+        raise _unrecognized(kind, schema.find_kind_error(obj), raw)
     body_kind = obj.get("kind")
     body_version = obj.get("apiVersion")
     if body_version and body_version != api_version:
@@ -93,16 +99,33 @@ def check_type_meta(
     return obj
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return "null"
+def _summary(data: bytes, max_length: int = 30) -> str:
+    """summarizeData: an object's first bytes as text, anything else in hex."""
+    if not data:
+        return "<empty>"
+    if data[:1] == b"{":
+        text = data[:max_length].decode("utf-8", "replace")
+        return text + " ..." if len(data) > max_length else text
+    return data[:max_length].hex() + (" ..." if len(data) > max_length else "")
+
+
+def _unrecognized(kind: str, detail: str, raw: bytes) -> errors.ApiError:
+    """transformDecodeError when no kind could be read from the body."""
+    return errors.bad_request_error(
+        f"the object provided is unrecognized (must be of type {kind}): {detail} ({_summary(raw)})"
+    )
+
+
+def parse_json_body(raw: bytes, kind: str) -> Any:
+    """Decode a JSON body as the API server's JSON serializer does, or raise its 400."""
+    try:
+        value = decode_patch(raw, "interface {}")
+    except PatchError as e:  # Go's syntax error, e.g. `unexpected end of JSON input`
+        detail = f"couldn't get version/kind; json parse error: {e.message}"
+        raise _unrecognized(kind, detail, raw) from None
+    if value is not None and not isinstance(value, dict):
+        raise _unrecognized(kind, schema.find_kind_error(value), raw)
+    return value
 
 
 def check_schema(
@@ -120,9 +143,11 @@ def check_schema(
     if result.type_errors:
         raise _cannot_handle(info, info.version, result.type_errors[0])
     problems: list[str] = []
-    if raw is not None and validation != "Ignore" and raw[:1] in (b"{", b"["):
-        problems.extend(f'duplicate field "{f}"' for f in schema.duplicate_fields(raw))
-    problems.extend(f'unknown field "{f}"' for f in result.unknown_fields)
+    if validation != "Ignore":
+        if raw is not None:  # the raw JSON: duplicates and unknown fields in document order
+            problems = schema.strict_errors(name, raw)
+        else:
+            problems = [f"unknown field {errors.go_value(f)}" for f in result.unknown_fields]
     if result.unknown_fields:
         schema.prune_unknown(name, obj)
     if not problems:
@@ -131,6 +156,16 @@ def check_schema(
         raise _cannot_handle(info, info.version, "strict decoding error: " + ", ".join(problems))
     if validation == "Warn":
         warnings.extend(problems)
+
+
+def _decode_yaml(raw: bytes, content_type: str, kind: str) -> Any:
+    """YAML (or an untyped body that is not JSON); a conversion failure leaves no kind."""
+    try:
+        return negotiation.decode_body(raw, content_type)
+    except errors.ApiError as e:
+        if e.code == 400 and e.message.startswith("error converting YAML to JSON"):
+            raise _unrecognized(kind, e.message, raw) from None
+        raise
 
 
 async def decode_object(
@@ -156,9 +191,10 @@ async def decode_object(
         raise errors.unsupported_media_type_error(
             [negotiation.JSON, negotiation.YAML, negotiation.PROTOBUF]
         )
-    if not raw.strip():
-        raise errors.bad_request_error("the body of the request was empty")
+    kind_name = kind or info.kind
     if mt == negotiation.PROTOBUF:
+        if not raw.strip():
+            raise errors.bad_request_error("the body of the request was empty")
         from steersman.apiserver.protobuf import decode_protobuf_object
 
         try:
@@ -176,18 +212,18 @@ async def decode_object(
             schema_name=schema_name,
         )
         return obj
-    obj = negotiation.decode_body(
-        raw,
-        ctype,
-        kind_hint=f'{kind or info.kind} in version "{info.version}" cannot be handled as a {kind or info.kind}',
-    )
-    obj = check_type_meta(info, obj, kind=kind, api_version=api_version)
+    is_json = mt == negotiation.JSON or (mt == "" and raw.lstrip()[:1] in (b"{", b"[", b""))
+    if is_json:
+        obj = parse_json_body(raw, kind_name)
+    else:
+        obj = _decode_yaml(raw, ctype, kind_name)
+    obj = check_type_meta(info, obj, kind=kind, api_version=api_version, raw=raw)
     check_schema(
         info,
         obj,
         validation=field_validation(request.query, request.method),
         warnings=warnings,
-        raw=raw if mt in ("", negotiation.JSON) else None,
+        raw=raw if is_json else None,
         schema_name=schema_name,
     )
     return obj

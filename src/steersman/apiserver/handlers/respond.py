@@ -1,7 +1,10 @@
 """Writing API responses: objects, lists, tables, and Status errors.
 
-Invariants: every response body is JSON (or YAML when asked); Warning headers use the
-`299 - "text"` form Kubernetes sends; list items carry no apiVersion/kind (as kube-apiserver).
+Invariants: every response body is JSON (or YAML when asked); list items carry no
+apiVersion/kind (as kube-apiserver). Warning headers follow the API server's warning recorder:
+`299 - "text"` (quotes and backslashes escaped), one per distinct text in the order added,
+and once their texts pass 4096 runes in all, every text is cut to 256 runes and texts added
+after the total is reached again are dropped.
 """
 
 from __future__ import annotations
@@ -20,9 +23,39 @@ from steersman.apiserver.registry import ListResult
 GZIP_MIN_BYTES = 128 * 1024
 
 
+TRUNCATE_AT_TOTAL_RUNES = 4 * 1024
+TRUNCATE_ITEM_RUNES = 256
+
+
 def warning_header(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'299 - "{escaped}"'
+
+
+def warning_headers(texts: list[str]) -> list[str]:
+    """The Warning header values the API server's recorder writes for these texts."""
+    ordered: list[str] = []
+    headers: list[str] = []
+    written = 0
+    truncating = False
+    for text in texts:
+        if not text or text in ordered:
+            continue  # empty texts are ignored and repeated ones deduplicated
+        if truncating and written >= TRUNCATE_AT_TOTAL_RUNES:
+            break
+        ordered.append(text)
+        if truncating:
+            cut = text[:TRUNCATE_ITEM_RUNES]
+            written += len(cut)
+            headers.append(warning_header(cut))
+        elif written + len(text) <= TRUNCATE_AT_TOTAL_RUNES:
+            written += len(text)
+            headers.append(warning_header(text))
+        else:  # over the limit: replay everything so far, truncated
+            truncating = True
+            headers = [warning_header(t[:TRUNCATE_ITEM_RUNES]) for t in ordered]
+            written = sum(min(len(t), TRUNCATE_ITEM_RUNES) for t in ordered)
+    return headers
 
 
 def respond(
@@ -37,8 +70,8 @@ def respond(
     data = negotiation.encode(body, media)
     resp = web.Response(body=data, status=status, content_type=media)
     if warnings:
-        for w in dict.fromkeys(warnings):
-            resp.headers.add("Warning", warning_header(w))
+        for header in warning_headers(warnings):
+            resp.headers.add("Warning", header)
     if len(data) >= GZIP_MIN_BYTES and "gzip" in request.headers.get("Accept-Encoding", ""):
         resp.enable_compression()
     return resp
