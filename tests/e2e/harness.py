@@ -196,9 +196,11 @@ class RawHttp:
 class Cluster:
     """One `steersman up --data-dir DIR --secure-port PORT` process and clients for it."""
 
-    def __init__(self, data_dir: Path, *, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, *, port: int | None = None, nodes: int = 0) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        # API-level tests run the control plane only (0); node tests ask for the kubelet (1).
+        self.nodes = nodes
         self.cache_dir = data_dir.parent / f"{data_dir.name}-kubectl-cache"
         self.proc: subprocess.Popen[bytes] | None = None
         self._up_log = data_dir.parent / f"{data_dir.name}-up.log"
@@ -217,7 +219,7 @@ class Cluster:
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "steersman", "up", "--data-dir", str(self.data_dir)]
-        argv += ["--secure-port", str(self.port)]
+        argv += ["--secure-port", str(self.port), "--nodes", str(self.nodes)]
         with open(self._up_log, "ab") as log:
             self.proc = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

@@ -10,8 +10,11 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -154,6 +157,24 @@ def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
 @click.option("--pod-cidr", default="", help="this node's pod range (e.g. 10.244.0.0/24)")
 @click.option("--node-labels", default="", help="k=v[,k=v...] added to the Node")
 @click.option("--register-with-taints", default="", help="key=value:Effect[,...]")
+@click.option(
+    "--container-runtime-endpoint",
+    default=None,
+    help="CRI socket of a running containerd (without it and --containerd-dir: no pods)",
+)
+@click.option(
+    "--containerd-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="run (or reuse) a containerd of our own under DIR, with CNI and the egress guard",
+)
+@click.option("--service-cluster-ip-range", default="10.96.0.0/12", show_default=True)
+@click.option(
+    "--pod-manifest-path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="a directory of static pod manifests",
+)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
 def kubelet(
     kubeconfig: Path,
@@ -163,6 +184,10 @@ def kubelet(
     pod_cidr: str,
     node_labels: str,
     register_with_taints: str,
+    container_runtime_endpoint: str | None,
+    containerd_dir: Path | None,
+    service_cluster_ip_range: str,
+    pod_manifest_path: Path | None,
     verbosity: int,
 ) -> None:
     """Run the node agent."""
@@ -172,17 +197,57 @@ def kubelet(
 
     _logging(verbosity)
     name = (node_name or socket.gethostname()).lower()
+    if containerd_dir is not None and not pod_cidr:
+        raise click.UsageError("--containerd-dir needs --pod-cidr (the CNI network's range)")
     config = KubeletConfig(
         kubeconfig=kubeconfig,
         node_name=name,
-        root_dir=root_dir or default_data_dir() / "kubelet" / name,
+        root_dir=(root_dir or default_data_dir() / "kubelet" / name).resolve(),
         node_ip=node_ip,
         pod_cidr=pod_cidr,
         node_labels=_key_values(node_labels),
         register_with_taints=[_taint(t) for t in register_with_taints.split(",") if t],
+        container_runtime_endpoint=container_runtime_endpoint,
+        pod_manifest_path=pod_manifest_path,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        run_async(Kubelet(config).run())
+
+    async def main() -> None:
+        node = None
+        if containerd_dir is not None:
+            from steersman.cli.node import NodeRuntimeSetup
+
+            node = NodeRuntimeSetup(
+                containerd_dir.resolve(),
+                pod_cidr=pod_cidr,
+                service_cidr=service_cluster_ip_range,
+            )
+            await node.start()
+            config.container_runtime_endpoint = node.address
+        agent = Kubelet(config)
+        try:
+            await agent.run()
+        finally:
+            if node is not None:
+                from steersman.kubelet.runtime.cri import CriRuntime
+
+                async with CriRuntime(node.address) as runtime:
+                    await node.teardown(runtime)
+
+    _run_until_signal(main)
+
+
+def _run_until_signal(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run `main`; SIGTERM/SIGINT cancel it so its cleanup runs (up's stop is a SIGTERM)."""
+
+    async def runner() -> None:
+        task = asyncio.ensure_future(main())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    run_async(runner())
 
 
 def _key_values(text: str) -> dict[str, str]:
@@ -216,7 +281,13 @@ def _taint(text: str) -> dict[str, str]:
     help="default: /var/lib/steersman (root) or ~/.local/share/steersman",
 )
 @click.option("--secure-port", default=6443, show_default=True, type=int)
-@click.option("--nodes", default=1, show_default=True, type=int)
+@click.option(
+    "--nodes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0),
+    help="0: control plane only; 1: also a kubelet with containerd on this machine",
+)
 @click.option(
     "--detach", is_flag=True, help="return once the cluster is ready; stop it with `steersman down`"
 )
@@ -226,7 +297,10 @@ def up(data_dir: Path | None, secure_port: int, nodes: int, detach: bool, verbos
     from steersman.cli.up import Cluster
 
     _logging(verbosity)
-    cluster = Cluster(data_dir or default_data_dir(), secure_port=secure_port, nodes=nodes)
+    try:
+        cluster = Cluster(data_dir or default_data_dir(), secure_port=secure_port, nodes=nodes)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     sys.exit(cluster.up(detach=detach))
 
 

@@ -12,8 +12,10 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -23,14 +25,25 @@ from pathlib import Path
 
 READY_TIMEOUT = 30.0
 STOP_GRACE = 5.0
+KUBELET_STOP_GRACE = 60.0  # a clean kubelet stop removes every pod and stops containerd
+POD_CIDR = "10.244.0.0/24"
 
 
 class Component:
-    def __init__(self, name: str, argv: list[str], pid_file: Path, log_file: Path | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        pid_file: Path,
+        log_file: Path | None,
+        *,
+        stop_grace: float = STOP_GRACE,
+    ) -> None:
         self.name = name
         self.argv = argv
         self.pid_file = pid_file
         self.log_file = log_file
+        self.stop_grace = stop_grace
         self.proc: subprocess.Popen[bytes] | None = None
         self.restarts = 0
         self.next_start = 0.0
@@ -53,7 +66,7 @@ class Component:
             return
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(STOP_GRACE)
+            proc.wait(self.stop_grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -65,7 +78,10 @@ class Cluster:
     def __init__(self, data_dir: Path, *, secure_port: int = 6443, nodes: int = 1) -> None:
         self.data_dir = data_dir.resolve()
         self.secure_port = secure_port
+        if nodes > 1:
+            raise ValueError("--nodes above 1 is not supported yet (one node per machine)")
         self.nodes = nodes
+        self.node_name = socket.gethostname().lower()
         self.kubeconfig = self.data_dir / "admin.kubeconfig"
         self.pid_file = self.data_dir / "up.pid"
         self._stopping = False
@@ -116,7 +132,7 @@ class Cluster:
             "--kubeconfig",
             str(self.kubeconfig),
         ]
-        return [
+        components = [
             Component("apiserver", argv, self.data_dir / "apiserver.pid", log),
             Component(
                 "controller-manager",
@@ -131,6 +147,35 @@ class Cluster:
                 self.data_dir / "scheduler.log",
             ),
         ]
+        if self.nodes >= 1:
+            kubelet = [
+                sys.executable,
+                "-m",
+                "steersman",
+                "kubelet",
+                "--kubeconfig",
+                str(self.kubeconfig),
+                "--node-name",
+                self.node_name,
+                "--root-dir",
+                str(self.data_dir / "kubelet"),
+                "--containerd-dir",
+                str(self.data_dir / "containerd"),
+                "--pod-cidr",
+                POD_CIDR,
+                "--pod-manifest-path",
+                str(self.data_dir / "manifests"),
+            ]
+            components.append(
+                Component(
+                    "kubelet",
+                    kubelet,
+                    self.data_dir / "kubelet.pid",
+                    self.data_dir / "kubelet.log",
+                    stop_grace=KUBELET_STOP_GRACE,
+                )
+            )
+        return components
 
     def _running_pid(self) -> int | None:
         try:
@@ -155,10 +200,24 @@ class Cluster:
         except (OSError, ValueError):
             return False
 
+    def _node_ready(self) -> bool:
+        ctx = ssl.create_default_context(cafile=str(self.pki.ca_cert))
+        ctx.load_cert_chain(str(self.pki.admin_cert), str(self.pki.admin_key))
+        url = f"https://127.0.0.1:{self.secure_port}/api/v1/nodes/{self.node_name}"
+        try:
+            with urllib.request.urlopen(url, context=ctx, timeout=2) as resp:
+                node = json.load(resp)
+        except (OSError, ValueError):
+            return False
+        return any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (node.get("status") or {}).get("conditions") or []
+        )
+
     def _wait_ready(self, alive: object = None) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
-            if self._ready():
+            if self._ready() and (self.nodes < 1 or self._node_ready()):
                 return True
             if callable(alive) and not alive():
                 return False
@@ -193,6 +252,8 @@ class Cluster:
             str(self.data_dir),
             "--secure-port",
             str(self.secure_port),
+            "--nodes",
+            str(self.nodes),
         ]
         proc = subprocess.Popen(
             argv,

@@ -153,6 +153,29 @@ class KubeRuntimeManager:
             for uid, (sbs, cs, name, ns) in by_uid.items()
         }
 
+    async def pod_status(self, uid: str) -> PodRuntimeStatus:
+        """One pod's sandboxes and containers, read now."""
+        selector = {lbl.POD_UID: uid}
+        sandboxes = await self.runtime.list_pod_sandbox(
+            api.PodSandboxFilter(label_selector=selector)
+        )
+        containers = await self.runtime.list_containers(
+            api.ContainerFilter(label_selector=selector)
+        )
+        sandbox_records = [
+            lbl.sandbox_record(sb, await self._sandbox_ips_of(sb)) for sb in sandboxes
+        ]
+        records = []
+        for c in containers:
+            status = await self._container_status(c.id, c.state)
+            if status is None:
+                continue
+            record = lbl.container_record(status)
+            if record.state == EXITED and not record.message:
+                record.message = self._termination_message(status)
+            records.append(record)
+        return lbl.pod_runtime_status(uid, sandbox_records, records)
+
     async def _sandbox_ips_of(self, sandbox: api.PodSandbox) -> list[str]:
         if sandbox.state != api.SANDBOX_READY:
             return []

@@ -1,0 +1,71 @@
+"""The node's runtime set-up for `steersman kubelet --containerd-dir DIR` (what `up` uses):
+the egress guard first, then the CNI conflist, containerd, and the sandbox image.
+
+Invariants:
+- The egress guard is installed before anything can create pod networking, and removed only
+  on a clean shutdown (a crashed kubelet leaves it in place: traffic stays safe).
+- containerd is reused when one already answers at DIR's socket (a restarted kubelet adopts the
+  running containers); otherwise it is started and owned by this process.
+- `teardown` (clean shutdown only) stops and removes every pod sandbox, stops the containerd
+  this process started, and removes the guard: `steersman down` leaves nothing running.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from steersman.images.sandbox import ensure_sandbox_image
+from steersman.kubelet.network.cni import write_conflist
+from steersman.kubelet.network.egress_guard import CHAIN, EgressGuard
+from steersman.kubelet.runtime.containerd import Containerd
+from steersman.kubelet.runtime.interface import Runtime, RuntimeApiError
+
+log = logging.getLogger("steersman.node")
+
+
+class NodeRuntimeSetup:
+    def __init__(
+        self,
+        base_dir: Path,
+        *,
+        pod_cidr: str,
+        service_cidr: str,
+        bridge: str = "steersman0",
+        guard_chain: str = CHAIN,
+    ) -> None:
+        self.base_dir = base_dir
+        self.pod_cidr = pod_cidr
+        self.guard = EgressGuard(cluster_cidrs=[pod_cidr, service_cidr], chain=guard_chain)
+        self.containerd = Containerd(base_dir)
+        self.bridge = bridge
+        self._started_containerd = False
+
+    @property
+    def address(self) -> str:
+        return str(self.containerd.address)
+
+    async def start(self) -> None:
+        self.guard.install()
+        write_conflist(
+            self.containerd.cni_conf_dir,
+            pod_cidr=self.pod_cidr,
+            bridge=self.bridge,
+            ipam_data_dir=self.base_dir / "ipam",
+        )
+        already = await self.containerd.answers()
+        await self.containerd.start()
+        self._started_containerd = not already
+        await ensure_sandbox_image(self.containerd.address, snapshotter=self.containerd.snapshotter)
+
+    async def teardown(self, runtime: Runtime | None) -> None:
+        if runtime is not None:
+            try:
+                for sandbox in await runtime.list_pod_sandbox():
+                    await runtime.stop_pod_sandbox(sandbox.id)
+                    await runtime.remove_pod_sandbox(sandbox.id)
+            except RuntimeApiError as exc:
+                log.warning("removing pods on shutdown: %s", exc)
+        if self._started_containerd:
+            await self.containerd.stop()
+        self.guard.remove()
