@@ -22,6 +22,11 @@ from steersman.api import errors
 from steersman.apiserver import discovery, openapi
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.handlers import handle_resource
+from steersman.apiserver.handlers.proxy import (
+    KubeletClientConfig,
+    handle_node_proxy,
+    is_node_proxied,
+)
 from steersman.apiserver.metrics import ApiMetrics
 from steersman.apiserver.request_info import parse_request_info
 
@@ -48,6 +53,7 @@ def build_app(
     authenticate: Authenticate | None,
     metrics: ApiMetrics,
     ready: dict[str, bool],
+    kubelet_client: KubeletClientConfig | None = None,
 ) -> web.Application:
     @web.middleware
     async def middleware(
@@ -160,6 +166,8 @@ def build_app(
     async def resource(request: web.Request) -> web.StreamResponse:
         ri = request["request_info"]
         if ri.is_resource_request:
+            if is_node_proxied(ri):  # log/exec/attach/portforward, nodes/proxy: to the kubelet
+                return await handle_node_proxy(request, ctx, ri, kubelet_client)
             return await handle_resource(request, ctx, ri)
         return await _discovery(request)
 

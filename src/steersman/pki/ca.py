@@ -284,3 +284,32 @@ def _ensure_service_account_key(pki: Pki) -> None:
     )
     if _read(pki.sa_pub) != pub_pem:
         _write(pki.sa_pub, pub_pem, _CERT_MODE)
+
+
+def ensure_kubelet_serving_cert(
+    pki: Pki, node_name: str, hosts: Sequence[str], *, out_dir: Path | None = None
+) -> tuple[Path, Path]:
+    """The kubelet serving certificate of `node_name` (CN `system:node:<name>`, O
+    `system:nodes`, the node's names and addresses as SANs), issued by the cluster CA so the
+    API server can verify the kubelet it proxies logs/exec/port-forward to.
+
+    Written as `kubelet-<node>.crt/.key` in `out_dir` (default: the PKI directory) and kept
+    while valid, as `ensure_pki` keeps its leaves. Returns (cert path, key path).
+    """
+    directory = Path(out_dir) if out_dir is not None else pki.dir
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    cert_path = directory / f"kubelet-{node_name}.crt"
+    key_path = directory / f"kubelet-{node_name}.key"
+    with _locked(pki.dir / ".lock"):
+        dns, ips = certs.split_hosts([node_name, *hosts])
+        _ensure_leaf(
+            cert_path,
+            key_path,
+            pki.load_ca(),
+            common_name=f"system:node:{node_name}",
+            organizations=("system:nodes",),
+            server=True,
+            dns_names=dns,
+            ip_addresses=ips,
+        )
+    return cert_path, key_path

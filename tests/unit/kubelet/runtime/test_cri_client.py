@@ -303,7 +303,9 @@ async def test_pull_errors_drop_unknown_code(served: tuple[Server, CriRuntime]) 
     _, cri = served
     with pytest.raises(PlainError) as e:
         await cri.pull_image(api.ImageSpec(image="nope:1"))
-    assert str(e.value).startswith('failed to pull and unpack image "default.invalid/library/nope:1"')
+    assert str(e.value).startswith(
+        'failed to pull and unpack image "default.invalid/library/nope:1"'
+    )
     assert e.value.code == "Unknown"
 
 

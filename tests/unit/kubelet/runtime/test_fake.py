@@ -268,7 +268,9 @@ async def test_images(rt: FakeRuntime) -> None:
 
     with pytest.raises(PlainError) as e:
         await rt.pull_image(api.ImageSpec(image="nothere:1"))
-    assert str(e.value).startswith('failed to pull and unpack image "default.invalid/library/nothere:1"')
+    assert str(e.value).startswith(
+        'failed to pull and unpack image "default.invalid/library/nothere:1"'
+    )
     pullable = rt.add_image("app:2", present=False)
     assert await rt.pull_image(api.ImageSpec(image="app:2")) == pullable.id
     assert rt.pulled[-2:] == ["default.invalid/library/nothere:1", "default.invalid/library/app:2"]
