@@ -175,6 +175,10 @@ def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
     default=None,
     help="a directory of static pod manifests",
 )
+@click.option("--port", default=10250, show_default=True, type=int, help="the kubelet API")
+@click.option("--tls-cert-file", type=click.Path(path_type=Path, exists=True), default=None)
+@click.option("--tls-private-key-file", type=click.Path(path_type=Path, exists=True), default=None)
+@click.option("--client-ca-file", type=click.Path(path_type=Path, exists=True), default=None)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
 def kubelet(
     kubeconfig: Path,
@@ -188,6 +192,10 @@ def kubelet(
     containerd_dir: Path | None,
     service_cluster_ip_range: str,
     pod_manifest_path: Path | None,
+    port: int,
+    tls_cert_file: Path | None,
+    tls_private_key_file: Path | None,
+    client_ca_file: Path | None,
     verbosity: int,
 ) -> None:
     """Run the node agent."""
@@ -209,6 +217,10 @@ def kubelet(
         register_with_taints=[_taint(t) for t in register_with_taints.split(",") if t],
         container_runtime_endpoint=container_runtime_endpoint,
         pod_manifest_path=pod_manifest_path,
+        port=port,
+        tls_cert_file=tls_cert_file,
+        tls_private_key_file=tls_private_key_file,
+        client_ca_file=client_ca_file,
     )
 
     async def main() -> None:
@@ -223,6 +235,7 @@ def kubelet(
             )
             await node.start()
             config.container_runtime_endpoint = node.address
+            config.runc_root = node.containerd.runc_root / "k8s.io"
         agent = Kubelet(config)
         try:
             await agent.run()

@@ -13,6 +13,7 @@ Invariants:
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 
 from steersman.images.sandbox import ensure_sandbox_image
@@ -56,6 +57,9 @@ class NodeRuntimeSetup:
         already = await self.containerd.answers()
         await self.containerd.start()
         self._started_containerd = not already
+        if self.containerd.pid is not None:
+            # Recorded so that whoever started us can reap it should we die uncleanly.
+            (self.base_dir / "containerd.pid").write_text(f"{self.containerd.pid}\n")
         await ensure_sandbox_image(self.containerd.address, snapshotter=self.containerd.snapshotter)
 
     async def teardown(self, runtime: Runtime | None) -> None:
@@ -68,4 +72,7 @@ class NodeRuntimeSetup:
                 log.warning("removing pods on shutdown: %s", exc)
         if self._started_containerd:
             await self.containerd.stop()
+            (self.base_dir / "containerd.pid").unlink(missing_ok=True)
+        # The CNI bridge outlives containerd; with no pods left it goes too.
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)
         self.guard.remove()

@@ -94,6 +94,13 @@ class Cluster:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pki = ensure_pki(self.data_dir / "pki", hosts=["127.0.0.1", "10.96.0.1"])
         self.pki = pki
+        if self.nodes >= 1:
+            from steersman.kubelet.host import node_ip
+            from steersman.pki.ca import ensure_kubelet_serving_cert
+
+            self.kubelet_cert, self.kubelet_key = ensure_kubelet_serving_cert(
+                pki, self.node_name, [self.node_name, node_ip(), "127.0.0.1"]
+            )
         write_kubeconfig(
             self.kubeconfig,
             server=f"https://127.0.0.1:{self.secure_port}",
@@ -165,6 +172,12 @@ class Cluster:
                 POD_CIDR,
                 "--pod-manifest-path",
                 str(self.data_dir / "manifests"),
+                "--tls-cert-file",
+                str(self.kubelet_cert),
+                "--tls-private-key-file",
+                str(self.kubelet_key),
+                "--client-ca-file",
+                str(self.pki.ca_cert),
             ]
             components.append(
                 Component(

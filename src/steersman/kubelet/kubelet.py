@@ -60,6 +60,13 @@ class KubeletConfig:
     # The CRI socket; None runs the node side only (a "hollow" node without pods).
     container_runtime_endpoint: str | None = None
     pod_manifest_path: Path | None = None
+    # The kubelet API (logs, exec, attach, port-forward): serving pair and client CA.
+    port: int = 10250
+    tls_cert_file: Path | None = None
+    tls_private_key_file: Path | None = None
+    client_ca_file: Path | None = None
+    # containerd's runc state for the k8s.io namespace (for exec).
+    runc_root: Path = Path("/run/containerd/runc/k8s.io")
 
 
 def _runtime_facts_from(version: Any, status: Any) -> RuntimeFacts:
@@ -96,6 +103,7 @@ class Kubelet:
             pod_cidr=config.pod_cidr,
             labels=config.node_labels,
             taints=config.register_with_taints,
+            port=config.port,
         )
         self.runtime = runtime
         if self.runtime is None and config.container_runtime_endpoint:
@@ -222,6 +230,9 @@ class Kubelet:
                         )
                         tg.create_task(source.run())
                     tg.create_task(self._pleg())
+                    server = self._kubelet_server()
+                    if server is not None:
+                        tg.create_task(server.run())
         finally:
             if self.pod_workers is not None:
                 await self.pod_workers.stop()
@@ -229,6 +240,32 @@ class Kubelet:
                 with contextlib.suppress(Exception):
                     await self.runtime.close()
             await self.client.close()
+
+    def _kubelet_server(self) -> Any:
+        cfg = self.config
+        if not (cfg.tls_cert_file and cfg.tls_private_key_file and cfg.client_ca_file):
+            log.warning("no serving certificate: the kubelet API (logs, exec, ...) is off")
+            return None
+        from steersman.kubelet.server.server import KubeletServer, build_ssl_context
+        from steersman.kubelet.streaming_host import RealKubeletHost
+
+        assert self.runtime is not None
+        host = RealKubeletHost(
+            pods=self.pods,
+            runtime=self.runtime,
+            manager=self.runtime_manager,
+            logs_root=cfg.root_dir / "logs" / "pods",
+            runc_root=cfg.runc_root,
+            pod_status=self.statuses.get_pod_status,
+        )
+        return KubeletServer(
+            host,
+            address=self.node_config.node_ip,
+            port=cfg.port,
+            ssl_context=build_ssl_context(
+                cfg.tls_cert_file, cfg.tls_private_key_file, cfg.client_ca_file
+            ),
+        )
 
     async def _watch_api_pods(self) -> None:
         informer = Informer(

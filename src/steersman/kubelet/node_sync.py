@@ -68,7 +68,8 @@ class NodeStatusSync:
         self._last_report_time = 0.0
 
     async def run(self) -> None:
-        await self.register()
+        if not self.registered.is_set():
+            await self.register()
         while True:
             try:
                 await self.update_node_status()

@@ -158,6 +158,11 @@ class PodSyncer:
 
     async def _forget(self, uid: str, runtime: PodRuntimeStatus) -> _Done:
         last = self.last_known.pop(uid, None)
+        if last is not None and is_static_pod(last):
+            # Its manifest is gone: so is the mirror pod that showed it in the API.
+            mirror = self.pods.mirror_for(last)
+            if mirror is not None:
+                await self.mirrors.delete_mirror(mirror)
         if runtime.containers or runtime.sandboxes:
             await self.runtime.kill_pod(last, runtime, grace_override=None if last else 2)
             runtime = await self.runtime.pod_status(uid)

@@ -1,0 +1,390 @@
+"""The node agent end to end: `steersman up` with its kubelet and containerd, driven by the
+real kubectl. Pods run as real containers (runc) on CNI networking.
+
+The module shares one cluster (starting containerd and a kubelet takes about two seconds);
+each test works in its own namespace. Images are built locally with `steersman images`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import Cluster, poll
+from tests.e2e.node.conftest import require_node
+
+IMAGE = "e2e-busybox:1"
+
+
+@pytest.fixture(scope="module")
+def node_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    require_node()
+    c = Cluster(tmp_path_factory.mktemp("node-cluster") / "data", nodes=1)
+    c.start()
+    try:
+        c.wait_ready(timeout=60)
+        images(c, "build", "-t", IMAGE, "--busybox")
+        yield c
+    finally:
+        c.stop()
+
+
+def images(c: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
+    socket = c.data_dir / "containerd" / "containerd.sock"
+    return subprocess.run(
+        [sys.executable, "-m", "steersman", "images", *args, "--address", str(socket)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def ns(node_cluster: Cluster) -> Iterator[str]:
+    name = f"e2e-node-{uuid.uuid4().hex[:8]}"
+    node_cluster.kubectl("create", "namespace", name)
+    poll(
+        lambda: (
+            node_cluster.kubectl(
+                "get", "serviceaccount", "default", "-n", name, check=False
+            ).returncode
+            == 0
+        ),
+        what="default service account",
+    )
+    yield name
+    node_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def apply(c: Cluster, ns: str, obj: dict[str, Any]) -> None:
+    c.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(obj))
+
+
+def pod(name: str, command: str, **spec: Any) -> dict[str, Any]:
+    container = {"name": "main", "image": IMAGE, "command": ["sh", "-c", command]}
+    container.update(spec.pop("container", {}))
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"containers": [container], "terminationGracePeriodSeconds": 2, **spec},
+    }
+
+
+def get(c: Cluster, ns: str, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = c.kubectl_json("get", "pod", name, "-n", ns)
+    return result
+
+
+def phase(c: Cluster, ns: str, name: str) -> str:
+    return str(get(c, ns, name).get("status", {}).get("phase", ""))
+
+
+def state(c: Cluster, ns: str, name: str, index: int = 0) -> dict[str, Any]:
+    statuses = get(c, ns, name).get("status", {}).get("containerStatuses") or []
+    return statuses[index] if len(statuses) > index else {}
+
+
+def test_node_registers_ready_with_runtime_facts(node_cluster: Cluster) -> None:
+    (node,) = node_cluster.kubectl_json("get", "nodes")["items"]
+    conditions = {c["type"]: c for c in node["status"]["conditions"]}
+    assert conditions["Ready"]["status"] == "True"
+    assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://1.")
+    assert node["spec"]["podCIDR"] == "10.244.0.0/24"
+    lease = node_cluster.kubectl_json(
+        "get", "lease", node["metadata"]["name"], "-n", "kube-node-lease"
+    )
+    assert lease["spec"]["holderIdentity"] == node["metadata"]["name"]
+    out = node_cluster.kubectl("get", "nodes").stdout
+    assert " Ready " in out and "v1.36" in out
+
+
+def test_pod_runs_with_an_ip_conditions_and_events(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("web", "sleep 3600"))
+    poll(lambda: phase(node_cluster, ns, "web") == "Running", what="pod running", timeout=30)
+    p = get(node_cluster, ns, "web")
+    assert p["status"]["podIP"].startswith("10.244.0.")
+    assert p["spec"]["nodeName"]
+    conditions = {c["type"]: c["status"] for c in p["status"]["conditions"]}
+    assert conditions == {
+        "PodReadyToStartContainers": "True",
+        "Initialized": "True",
+        "Ready": "True",
+        "ContainersReady": "True",
+        "PodScheduled": "True",
+    }
+    cs = p["status"]["containerStatuses"][0]
+    assert cs["ready"] and cs["started"] and cs["containerID"].startswith("containerd://")
+    assert "running" in cs["state"]
+    row = node_cluster.kubectl("get", "pod", "web", "-n", ns, "--no-headers").stdout.split()
+    assert row[:4] == ["web", "1/1", "Running", "0"]
+    described = node_cluster.kubectl("describe", "pod", "web", "-n", ns).stdout
+    for line in (
+        "Scheduled",
+        "already present on machine",
+        "Created container: main",
+        "Started container main",
+    ):
+        assert line in described
+
+
+def test_exit_codes_phases_and_termination_message(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod("ok", "echo -n all good > /dev/termination-log; exit 0", restartPolicy="Never"),
+    )
+    apply(node_cluster, ns, pod("bad", "exit 3", restartPolicy="Never"))
+    poll(lambda: phase(node_cluster, ns, "ok") == "Succeeded", what="ok succeeded", timeout=30)
+    poll(lambda: phase(node_cluster, ns, "bad") == "Failed", what="bad failed", timeout=30)
+    ok = state(node_cluster, ns, "ok")["state"]["terminated"]
+    assert (ok["exitCode"], ok["reason"], ok["message"]) == (0, "Completed", "all good")
+    bad = state(node_cluster, ns, "bad")["state"]["terminated"]
+    assert (bad["exitCode"], bad["reason"]) == (3, "Error")
+    rows = node_cluster.kubectl("get", "pods", "-n", ns, "--no-headers").stdout
+    assert "Completed" in rows and "Error" in rows
+
+
+def test_crash_loop_back_off(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("crash", "exit 1"))
+
+    def looping() -> bool:
+        s = state(node_cluster, ns, "crash")
+        return (
+            s.get("restartCount", 0) >= 1
+            and s.get("state", {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
+        )
+
+    poll(looping, what="CrashLoopBackOff", timeout=40)
+    s = state(node_cluster, ns, "crash")
+    assert s["lastState"]["terminated"]["exitCode"] == 1
+    assert s["state"]["waiting"]["message"].startswith(
+        "back-off 10s restarting failed container=main pod=crash_"
+    )
+    assert phase(node_cluster, ns, "crash") == "Running"
+
+
+def test_image_pull_policies(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod("never", "true", container={"image": "absent:1", "imagePullPolicy": "Never"}),
+    )
+
+    def waiting_reason() -> str:
+        return str(
+            state(node_cluster, ns, "never").get("state", {}).get("waiting", {}).get("reason", "")
+        )
+
+    poll(lambda: waiting_reason() == "ErrImageNeverPull", what="ErrImageNeverPull", timeout=30)
+    assert state(node_cluster, ns, "never")["state"]["waiting"]["message"] == (
+        'Container image "absent:1" is not present with pull policy of Never'
+    )
+
+
+def test_env_configmap_volume_and_downward_api(node_cluster: Cluster, ns: str) -> None:
+    node_cluster.kubectl("create", "configmap", "cfg", "-n", ns, "--from-literal=greeting=hello")
+    spec = pod(
+        "env",
+        'echo -n "$GREETING $POD_NAME $(cat /cfg/greeting) $(cat /info/labels)" > /dev/termination-log',
+        restartPolicy="Never",
+        volumes=[
+            {"name": "cfg", "configMap": {"name": "cfg"}},
+            {
+                "name": "info",
+                "downwardAPI": {
+                    "items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]
+                },
+            },
+        ],
+        container={
+            "env": [
+                {
+                    "name": "GREETING",
+                    "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "greeting"}},
+                },
+                {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            ],
+            "volumeMounts": [
+                {"name": "cfg", "mountPath": "/cfg"},
+                {"name": "info", "mountPath": "/info"},
+            ],
+        },
+    )
+    spec["metadata"]["labels"] = {"app": "demo"}
+    apply(node_cluster, ns, spec)
+    poll(lambda: phase(node_cluster, ns, "env") == "Succeeded", what="env pod done", timeout=30)
+    message = state(node_cluster, ns, "env")["state"]["terminated"]["message"]
+    assert message == 'hello env hello app="demo"'
+
+
+def test_missing_configmap_key_is_a_config_error(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod(
+            "cfgerr",
+            "true",
+            container={
+                "env": [
+                    {"name": "X", "valueFrom": {"configMapKeyRef": {"name": "nope", "key": "k"}}}
+                ]
+            },
+        ),
+    )
+
+    def reason() -> str:
+        return str(
+            state(node_cluster, ns, "cfgerr").get("state", {}).get("waiting", {}).get("reason", "")
+        )
+
+    poll(lambda: reason() == "CreateContainerConfigError", what="config error", timeout=30)
+    assert (
+        state(node_cluster, ns, "cfgerr")["state"]["waiting"]["message"]
+        == 'configmap "nope" not found'
+    )
+
+
+def test_init_containers_run_first_in_order(node_cluster: Cluster, ns: str) -> None:
+    spec = pod(
+        "init",
+        'echo -n "$(cat /work/log)" > /dev/termination-log',
+        restartPolicy="Never",
+        volumes=[{"name": "work", "emptyDir": {}}],
+        container={"volumeMounts": [{"name": "work", "mountPath": "/work"}]},
+    )
+    spec["spec"]["initContainers"] = [
+        {
+            "name": f"step{i}",
+            "image": IMAGE,
+            "command": ["sh", "-c", f"echo -n {i} >> /work/log"],
+            "volumeMounts": [{"name": "work", "mountPath": "/work"}],
+        }
+        for i in (1, 2)
+    ]
+    apply(node_cluster, ns, spec)
+    poll(lambda: phase(node_cluster, ns, "init") == "Succeeded", what="init pod done", timeout=40)
+    assert state(node_cluster, ns, "init")["state"]["terminated"]["message"] == "12"
+
+
+def test_probes_gate_readiness_and_restart_on_liveness(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod(
+            "probed",
+            "sleep 3600",
+            container={
+                "readinessProbe": {
+                    "exec": {"command": ["test", "-e", "/tmp/ready"]},
+                    "periodSeconds": 1,
+                },
+                "livenessProbe": {
+                    "exec": {"command": ["test", "!", "-e", "/tmp/die"]},
+                    "periodSeconds": 1,
+                    "failureThreshold": 1,
+                },
+            },
+        ),
+    )
+    poll(lambda: phase(node_cluster, ns, "probed") == "Running", what="running", timeout=30)
+    time.sleep(2)
+    assert state(node_cluster, ns, "probed")["ready"] is False
+    row = node_cluster.kubectl("get", "pod", "probed", "-n", ns, "--no-headers").stdout.split()
+    assert row[1] == "0/1"
+
+
+def test_graceful_delete_removes_the_pod(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod("bye", "trap 'exit 0' TERM; sleep 3600 & wait", terminationGracePeriodSeconds=20),
+    )
+    poll(lambda: phase(node_cluster, ns, "bye") == "Running", what="running", timeout=30)
+    begin = time.monotonic()
+    node_cluster.kubectl("delete", "pod", "bye", "-n", ns, "--timeout=30s")
+    # The trap exits at once on SIGTERM: far sooner than the 20 s grace period.
+    assert time.monotonic() - begin < 10
+    assert node_cluster.kubectl("get", "pod", "bye", "-n", ns, check=False).returncode != 0
+
+
+def test_deployment_rolls_out_on_the_node(node_cluster: Cluster, ns: str) -> None:
+    node_cluster.kubectl(
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        ns,
+        f"--image={IMAGE}",
+        "--replicas=2",
+        "--",
+        "sleep",
+        "3600",
+    )
+    out = node_cluster.kubectl(
+        "rollout", "status", "deployment/web", "-n", ns, "--timeout=60s", timeout=90
+    ).stdout
+    assert 'deployment "web" successfully rolled out' in out
+    pods = node_cluster.kubectl_json("get", "pods", "-n", ns, "-l", "app=web")["items"]
+    assert len(pods) == 2 and all(p["status"]["phase"] == "Running" for p in pods)
+
+
+def test_static_pod_gets_a_mirror_pod(node_cluster: Cluster) -> None:
+    manifests = node_cluster.data_dir / "manifests"
+    manifests.mkdir(exist_ok=True)
+    (manifests / "static.yaml").write_text(
+        json.dumps(
+            pod("static-web", "sleep 3600")
+            | {"metadata": {"name": "static-web", "namespace": "default"}}
+        )
+    )
+    node = node_cluster.kubectl_json("get", "nodes")["items"][0]["metadata"]["name"]
+    name = f"static-web-{node}"
+    try:
+        poll(
+            lambda: (
+                node_cluster.kubectl("get", "pod", name, check=False).returncode == 0
+                and phase(node_cluster, "default", name) == "Running"
+            ),
+            what="mirror pod running",
+            timeout=40,
+        )
+        mirror = get(node_cluster, "default", name)
+        assert "kubernetes.io/config.mirror" in mirror["metadata"]["annotations"]
+        assert mirror["metadata"]["ownerReferences"][0]["kind"] == "Node"
+    finally:
+        (manifests / "static.yaml").unlink()
+    poll(
+        lambda: node_cluster.kubectl("get", "pod", name, check=False).returncode != 0,
+        what="mirror pod removed with its manifest",
+        timeout=40,
+    )
+
+
+def test_restarted_kubelet_adopts_running_containers(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("keep", "sleep 3600"))
+    poll(lambda: phase(node_cluster, ns, "keep") == "Running", what="running", timeout=30)
+    before = state(node_cluster, ns, "keep")["containerID"]
+    kubelet = node_cluster.component_pid("kubelet")
+    assert kubelet is not None
+    os.kill(kubelet, signal.SIGKILL)
+    poll(
+        lambda: node_cluster.component_pid("kubelet") not in (None, kubelet),
+        what="kubelet restarted",
+        timeout=30,
+    )
+    # While it was away (or right after), a pod deleted from the API is cleaned up too.
+    time.sleep(3)
+    after = state(node_cluster, ns, "keep")
+    assert after["containerID"] == before and after["restartCount"] == 0
+    assert phase(node_cluster, ns, "keep") == "Running"
