@@ -199,7 +199,9 @@ def node_status(
     return status
 
 
-def initial_node(cfg: NodeConfig, host: HostInfo) -> dict[str, Any]:
+def initial_node(
+    cfg: NodeConfig, host: HostInfo, runtime: RuntimeFacts = RuntimeFacts()
+) -> dict[str, Any]:
     """The Node a kubelet registers (kubelet_node_status.go initialNode)."""
     spec: dict[str, Any] = {}
     if cfg.pod_cidr:
@@ -219,5 +221,5 @@ def initial_node(cfg: NodeConfig, host: HostInfo) -> dict[str, Any]:
             },
         },
         "spec": spec,
-        "status": node_status(cfg, host),
+        "status": node_status(cfg, host, runtime=runtime),
     }

@@ -90,7 +90,8 @@ class NodeStatusSync:
                 backoff = min(backoff * 2, 7.0)
 
     async def _try_register(self) -> dict[str, Any]:
-        body = initial_node(self.cfg, self.host)
+        facts = await self.runtime_facts() if self.runtime_facts else RuntimeFacts()
+        body = initial_node(self.cfg, self.host, facts)
         try:
             created: dict[str, Any] = await self.client.create("/api/v1/nodes", body)
             log.info("registered node %s", self.cfg.name)

@@ -13,13 +13,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Cluster, poll
+from tests.e2e.harness import Cluster, free_port, poll
 from tests.e2e.node.conftest import require_node
 
 IMAGE = "e2e-busybox:1"
@@ -388,3 +389,76 @@ def test_restarted_kubelet_adopts_running_containers(node_cluster: Cluster, ns: 
     after = state(node_cluster, ns, "keep")
     assert after["containerID"] == before and after["restartCount"] == 0
     assert phase(node_cluster, ns, "keep") == "Running"
+
+
+def test_logs_exec_cp_and_port_forward_on_real_containers(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod(
+            "talk",
+            "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done",
+            container={"name": "main"},
+        ),
+    )
+    web = pod("web", "mkdir -p /www; echo hello-web > /www/index.html; httpd -f -p 8080 -h /www")
+    apply(node_cluster, ns, web)
+    for name in ("talk", "web"):
+        poll(lambda name=name: phase(node_cluster, ns, name) == "Running", what=name, timeout=30)
+    time.sleep(1)
+    logs = node_cluster.kubectl("logs", "talk", "-n", ns, "--tail=2").stdout.splitlines()
+    assert len(logs) == 2 and all(line.startswith("line ") for line in logs)
+    stamped = node_cluster.kubectl("logs", "talk", "-n", ns, "--tail=1", "--timestamps").stdout
+    assert stamped.split(" ", 1)[1].startswith("line ") and stamped[:4].isdigit()
+    out = node_cluster.kubectl(
+        "exec",
+        "talk",
+        "-n",
+        ns,
+        "-c",
+        "main",
+        "--",
+        "sh",
+        "-c",
+        "echo $((6*7)); exit 3",
+        check=False,
+    )
+    assert out.stdout.strip() == "42" and out.returncode == 3
+    src = node_cluster.data_dir.parent / "to-pod.txt"
+    src.write_text("copied\n")
+    node_cluster.kubectl("cp", str(src), f"{ns}/talk:/tmp/in.txt")
+    assert (
+        node_cluster.kubectl("exec", "talk", "-n", ns, "--", "cat", "/tmp/in.txt").stdout
+        == "copied\n"
+    )
+    port = free_port()
+    forward = subprocess.Popen(
+        ["kubectl", "port-forward", "-n", ns, "pod/web", f"{port}:8080"],
+        env=node_cluster.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        def fetch() -> bytes:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    return bytes(resp.read())
+            except OSError:
+                return b""
+
+        assert poll(fetch, what="port-forwarded HTTP", timeout=15) == b"hello-web\n"
+    finally:
+        forward.terminate()
+        forward.wait(10)
+
+
+def test_previous_logs_after_a_restart(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("again", "echo run; sleep 1; exit 1"))
+    poll(
+        lambda: state(node_cluster, ns, "again").get("restartCount", 0) >= 1,
+        what="a restart",
+        timeout=40,
+    )
+    previous = node_cluster.kubectl("logs", "again", "-n", ns, "--previous").stdout
+    assert previous == "run\n"
