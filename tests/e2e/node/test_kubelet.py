@@ -462,3 +462,168 @@ def test_previous_logs_after_a_restart(node_cluster: Cluster, ns: str) -> None:
     )
     previous = node_cluster.kubectl("logs", "again", "-n", ns, "--previous").stdout
     assert previous == "run\n"
+
+
+def test_httpd_answers_on_the_pod_ip_and_containers_share_localhost(
+    node_cluster: Cluster, ns: str
+) -> None:
+    spec = pod("duo", "mkdir -p /www; echo duo > /www/index.html; httpd -f -p 8080 -h /www")
+    spec["spec"]["containers"].append(
+        {
+            "name": "client",
+            "image": IMAGE,
+            "command": [
+                "sh",
+                "-c",
+                "sleep 1; wget -q -O /tmp/got http://127.0.0.1:8080/; sleep 3600",
+            ],
+        }
+    )
+    apply(node_cluster, ns, spec)
+    poll(lambda: phase(node_cluster, ns, "duo") == "Running", what="running", timeout=30)
+    ip = get(node_cluster, ns, "duo")["status"]["podIP"]
+
+    def fetch() -> bytes:
+        try:
+            with urllib.request.urlopen(f"http://{ip}:8080/", timeout=2) as resp:
+                return bytes(resp.read())
+        except OSError:
+            return b""
+
+    assert poll(fetch, what="httpd on the pod IP", timeout=15) == b"duo\n"
+
+    def got() -> str:
+        res = node_cluster.kubectl(
+            "exec", "duo", "-n", ns, "-c", "client", "--", "cat", "/tmp/got", check=False
+        )
+        return res.stdout if res.returncode == 0 else ""
+
+    assert poll(got, what="localhost between containers", timeout=15) == "duo\n"
+
+
+def test_oom_killed_is_reported(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod(
+            "hog",
+            "x=$(head -c 200000000 /dev/zero | tr '\\0' a); sleep 1",
+            restartPolicy="Never",
+            container={"resources": {"limits": {"memory": "20Mi"}}},
+        ),
+    )
+    poll(lambda: phase(node_cluster, ns, "hog") == "Failed", what="hog failed", timeout=60)
+    terminated = state(node_cluster, ns, "hog")["state"]["terminated"]
+    assert terminated["reason"] == "OOMKilled"
+    assert terminated["exitCode"] == 137
+
+
+def test_liveness_failure_restarts_and_readiness_toggles(node_cluster: Cluster, ns: str) -> None:
+    apply(
+        node_cluster,
+        ns,
+        pod(
+            "live",
+            "sleep 3600",
+            container={
+                "readinessProbe": {
+                    "exec": {"command": ["test", "-e", "/tmp/ready"]},
+                    "periodSeconds": 1,
+                },
+                "livenessProbe": {
+                    "exec": {"command": ["test", "!", "-e", "/tmp/die"]},
+                    "periodSeconds": 1,
+                    "failureThreshold": 1,
+                },
+            },
+        ),
+    )
+    poll(lambda: phase(node_cluster, ns, "live") == "Running", what="running", timeout=30)
+    node_cluster.kubectl("exec", "live", "-n", ns, "--", "touch", "/tmp/ready")
+    poll(lambda: state(node_cluster, ns, "live").get("ready") is True, what="ready", timeout=15)
+    node_cluster.kubectl("exec", "live", "-n", ns, "--", "rm", "/tmp/ready")
+    poll(lambda: state(node_cluster, ns, "live").get("ready") is False, what="unready", timeout=15)
+    node_cluster.kubectl("exec", "live", "-n", ns, "--", "touch", "/tmp/die")
+    poll(
+        lambda: state(node_cluster, ns, "live").get("restartCount", 0) >= 1,
+        what="restart after liveness failure",
+        timeout=30,
+    )
+    described = node_cluster.kubectl("describe", "pod", "live", "-n", ns).stdout
+    assert "Liveness probe failed" in described
+    assert "failed liveness probe, will be restarted" in described
+
+
+def test_pre_stop_runs_within_the_grace_period(node_cluster: Cluster, ns: str) -> None:
+    spec = pod(
+        "stopper",
+        "sleep 3600",
+        terminationGracePeriodSeconds=15,
+        volumes=[
+            {
+                "name": "out",
+                "hostPath": {
+                    "path": str(node_cluster.data_dir.parent / "prestop"),
+                    "type": "DirectoryOrCreate",
+                },
+            }
+        ],
+        container={
+            "volumeMounts": [{"name": "out", "mountPath": "/out"}],
+            "lifecycle": {
+                "preStop": {"exec": {"command": ["sh", "-c", "echo stopped > /out/mark"]}}
+            },
+        },
+    )
+    apply(node_cluster, ns, spec)
+    poll(lambda: phase(node_cluster, ns, "stopper") == "Running", what="running", timeout=30)
+    node_cluster.kubectl("delete", "pod", "stopper", "-n", ns, "--timeout=40s", timeout=60)
+    assert (node_cluster.data_dir.parent / "prestop" / "mark").read_text() == "stopped\n"
+
+
+def test_missing_image_shows_err_image_pull(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("noimg", "true", container={"image": "no-such-image:1"}))
+
+    def reason() -> str:
+        return str(
+            state(node_cluster, ns, "noimg").get("state", {}).get("waiting", {}).get("reason", "")
+        )
+
+    poll(lambda: reason() in ("ErrImagePull", "ImagePullBackOff"), what="pull failure", timeout=60)
+    described = node_cluster.kubectl("describe", "pod", "noimg", "-n", ns).stdout
+    assert 'Failed to pull image "no-such-image:1"' in described
+
+
+def test_crash_loop_delays_grow(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("grow", "exit 1"))
+
+    def message() -> str:
+        return str(
+            state(node_cluster, ns, "grow").get("state", {}).get("waiting", {}).get("message", "")
+        )
+
+    poll(lambda: message().startswith("back-off 20s"), what="second back-off", timeout=60)
+    assert state(node_cluster, ns, "grow")["restartCount"] >= 2
+
+
+def test_attach_to_a_running_container(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("tick", "while true; do echo tick; sleep 0.3; done"))
+    poll(lambda: phase(node_cluster, ns, "tick") == "Running", what="running", timeout=30)
+    proc = subprocess.Popen(
+        ["kubectl", "attach", "tick", "-n", ns],
+        env=node_cluster.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 15
+        seen = b""
+        while time.monotonic() < deadline and b"tick" not in seen:
+            seen += (
+                proc.stdout.read1(4096) if hasattr(proc.stdout, "read1") else proc.stdout.read(4)
+            )
+        assert b"tick" in seen
+    finally:
+        proc.terminate()
+        proc.wait(10)
