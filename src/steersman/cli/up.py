@@ -29,6 +29,19 @@ KUBELET_STOP_GRACE = 60.0  # a clean kubelet stop removes every pod and stops co
 POD_CIDR = "10.244.0.0/24"
 
 
+def _kubelet_port() -> int:
+    """10250 as Kubernetes uses, unless taken (another local cluster): then any free port —
+    the API server reads it from the Node's daemonEndpoints."""
+    for port in (10250, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise OSError("no free port for the kubelet")
+
+
 class Component:
     def __init__(
         self,
@@ -172,6 +185,8 @@ class Cluster:
                 POD_CIDR,
                 "--pod-manifest-path",
                 str(self.data_dir / "manifests"),
+                "--port",
+                str(_kubelet_port()),
                 "--tls-cert-file",
                 str(self.kubelet_cert),
                 "--tls-private-key-file",
