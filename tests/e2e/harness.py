@@ -251,7 +251,7 @@ class Cluster:
             proc.kill()
             proc.wait()
             # `up` could not stop its children; do it for the ones it recorded.
-            for pid_file in self.data_dir.glob("*.pid"):
+            for pid_file in self.data_dir.rglob("*.pid"):
                 self._kill_recorded(pid_file, signal.SIGKILL)
 
     def component_pid(self, name: str) -> int | None:
@@ -274,8 +274,11 @@ class Cluster:
         return str(self.data_dir) in cmdline
 
     def _kill_recorded(self, pid_file: Path, sig: signal.Signals) -> None:
-        pid = self.component_pid(pid_file.stem)
-        if pid is not None:
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        if self._is_ours(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
 

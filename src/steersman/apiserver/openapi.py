@@ -21,15 +21,23 @@ What clients rely on (kubectl 1.32):
 Invariants:
 - Each document holds exactly the definitions reachable from its paths, so every `$ref`
   resolves (kube-openapi's parser rejects a dangling reference).
-- Documents are computed once per process (functools.cache) and served as immutable bytes;
-  the v3 ETag is the upper-case hex SHA-512 of the bytes, as kube-openapi computes it.
+- Documents are computed once per process and served as immutable bytes; the v3 ETag is the
+  upper-case hex SHA-512 of the bytes, as kube-openapi computes it.
+- Only the serialized bytes stay resident: the schema definitions and the document trees they
+  are built from are transient (as dict trees they cost ~14 MB; as bytes ~4 MB). The protobuf
+  form is built on first request from the v2 JSON (whose keys are sorted, as Go serializes
+  kube-openapi's maps, so its named entries come in that order too).
+- The definitions file is located without importing `kubernetes_validate` (which would pull
+  in jsonschema): only its data file is needed.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,15 +73,19 @@ _SECURITY_SCHEME = {
 
 
 def _definitions_file() -> Path:
-    import kubernetes_validate
-
-    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    # find_spec locates the installed package without executing its __init__.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("kubernetes_validate", name="kubernetes_validate")
+    base = Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
     return base / f"{KUBERNETES_VERSION}-local" / "_definitions.json"
 
 
-@functools.cache
 def raw_definitions() -> dict[str, Any]:
-    """kubernetes-validate's definitions for our API level (`$defs`), loaded once."""
+    """kubernetes-validate's definitions for our API level (`$defs`), freshly parsed.
+
+    Not cached: only the document builder needs them, once.
+    """
     data: dict[str, Any] = orjson.loads(_definitions_file().read_bytes())
     return data["$defs"]
 
@@ -131,11 +143,10 @@ def _special_definition(name: str, v3: bool) -> dict[str, Any] | None:
     return None
 
 
-@functools.cache
-def _converted(v3: bool) -> dict[str, Any]:
+def _converted(raw: dict[str, Any], v3: bool) -> dict[str, Any]:
     prefix = V3_PREFIX if v3 else V2_PREFIX
     out: dict[str, Any] = {}
-    for name, schema in raw_definitions().items():
+    for name, schema in raw.items():
         special = _special_definition(name, v3)
         out[name] = special if special is not None else _convert(schema, prefix, v3)
     return out
@@ -248,13 +259,18 @@ def _v3_paths(items: list[PathItem]) -> dict[str, Any]:
     return paths
 
 
+def _compact(data: bytes) -> bytes:
+    """An exact-size copy: orjson's output keeps its growth slack (~30% for these documents),
+    which a document held for the process's lifetime should not."""
+    return memoryview(data).tobytes()
+
+
 def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-@functools.cache
-def _v3_documents() -> dict[str, tuple[bytes, str]]:
-    definitions = _converted(True)
+def _build_v3(raw: dict[str, Any]) -> dict[str, tuple[bytes, str]]:
+    definitions = _converted(raw, True)
     out: dict[str, tuple[bytes, str]] = {}
     for infos in by_group_version().values():
         group, version = infos[0].group, infos[0].version
@@ -269,9 +285,13 @@ def _v3_documents() -> dict[str, tuple[bytes, str]]:
             },
             "security": [{"BearerToken": []}],
         }
-        body = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+        body = _compact(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
         out[_gv_path(group, version)] = (body, hashlib.sha512(body).hexdigest().upper())
     return out
+
+
+def _v3_documents() -> dict[str, tuple[bytes, str]]:
+    return _documents().v3
 
 
 def v3_root() -> dict[str, Any]:
@@ -342,9 +362,7 @@ def _v2_operation(op: Operation) -> dict[str, Any]:
     return out
 
 
-@functools.cache
-def v2_document() -> dict[str, Any]:
-    """The Swagger 2.0 document as data (shared by the JSON and protobuf encodings)."""
+def _build_v2(raw: dict[str, Any]) -> dict[str, Any]:
     items: list[PathItem] = []
     for infos in by_group_version().values():
         items.extend(openapi_paths.group_version_paths(infos[0].group, infos[0].version))
@@ -358,21 +376,44 @@ def v2_document() -> dict[str, Any]:
         "swagger": "2.0",
         "info": _info(),
         "paths": paths,
-        "definitions": _closure(_root_refs(items), _converted(False), V2_PREFIX),
+        "definitions": _closure(_root_refs(items), _converted(raw, False), V2_PREFIX),
         "securityDefinitions": {"BearerToken": dict(_SECURITY_SCHEME)},
         "security": [{"BearerToken": []}],
     }
 
 
+# ---- the resident documents ----
+
+
+@dataclass(frozen=True, slots=True)
+class _Documents:
+    v3: dict[str, tuple[bytes, str]]  # group-version path -> (JSON bytes, etag)
+    v2_json: bytes
+    v2_etag: str
+
+
 @functools.cache
+def _documents() -> _Documents:
+    # The definitions and trees are locals: they are freed once the bytes exist.
+    raw = raw_definitions()
+    v3 = _build_v3(raw)
+    v2 = _compact(orjson.dumps(_build_v2(raw), option=orjson.OPT_SORT_KEYS))
+    return _Documents(v3=v3, v2_json=v2, v2_etag=hashlib.sha512(v2).hexdigest().upper())
+
+
+def v2_document() -> dict[str, Any]:
+    """The Swagger 2.0 document as data (a fresh tree parsed from `v2_json`; not kept)."""
+    doc: dict[str, Any] = orjson.loads(v2_json())
+    return doc
+
+
 def v2_json() -> bytes:
     """GET /openapi/v2 (Accept: application/json)."""
-    return orjson.dumps(v2_document(), option=orjson.OPT_SORT_KEYS)
+    return _documents().v2_json
 
 
-@functools.cache
 def v2_etag() -> str:
-    return hashlib.sha512(v2_json()).hexdigest().upper()
+    return _documents().v2_etag
 
 
 @functools.cache
@@ -385,6 +426,4 @@ def v2_protobuf() -> bytes:
 
 def warm() -> None:
     """Compute every document now (call at start-up so the first client does not wait)."""
-    _v3_documents()
-    v2_json()
-    v2_etag()
+    _documents()

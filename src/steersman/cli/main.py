@@ -176,6 +176,11 @@ def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
     help="a directory of static pod manifests",
 )
 @click.option("--port", default=10250, show_default=True, type=int, help="the kubelet API")
+@click.option(
+    "--hollow",
+    is_flag=True,
+    help="a hollow node for scale tests: pods report Running, no containers run",
+)
 @click.option("--tls-cert-file", type=click.Path(path_type=Path, exists=True), default=None)
 @click.option("--tls-private-key-file", type=click.Path(path_type=Path, exists=True), default=None)
 @click.option("--client-ca-file", type=click.Path(path_type=Path, exists=True), default=None)
@@ -196,6 +201,7 @@ def kubelet(
     tls_cert_file: Path | None,
     tls_private_key_file: Path | None,
     client_ca_file: Path | None,
+    hollow: bool,
     verbosity: int,
 ) -> None:
     """Run the node agent."""
@@ -236,15 +242,20 @@ def kubelet(
             await node.start()
             config.container_runtime_endpoint = node.address
             config.runc_root = node.containerd.runc_root / "k8s.io"
-        agent = Kubelet(config)
+        hollow_runtime = None
+        if hollow:
+            from steersman.kubelet.runtime.hollow import HollowRuntime
+
+            hollow_runtime = HollowRuntime()
+        agent = Kubelet(config, runtime=hollow_runtime)
         try:
             await agent.run()
         finally:
             if node is not None:
                 from steersman.kubelet.runtime.cri import CriRuntime
 
-                async with CriRuntime(node.address) as runtime:
-                    await node.teardown(runtime)
+                async with CriRuntime(node.address) as cri:
+                    await node.teardown(cri)
 
     _run_until_signal(main)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -353,3 +355,37 @@ def test_proto_encoder_primitives() -> None:
     fields = _fields(schema)
     assert fields[9] == [1.0] and fields[11] == [5]
     assert _fields(fields[21][0]) == {2: [0]}
+
+
+# ---- what stays resident ----
+
+
+def test_resident_documents_are_exact_size_bytes() -> None:
+    openapi.warm()
+    bodies = [body for body, _ in openapi._v3_documents().values()] + [openapi.v2_json()]
+    slack = sys.getsizeof(b"")  # a bytes object's fixed header
+    for body in bodies:
+        assert type(body) is bytes
+        assert sys.getsizeof(body) - len(body) <= slack  # no growth buffer kept
+
+
+def test_v2_document_is_a_fresh_tree() -> None:
+    first = openapi.v2_document()
+    assert first == orjson.loads(openapi.v2_json())
+    first["paths"].clear()
+    assert openapi.v2_document()["paths"]  # not a shared, cached tree
+
+
+def test_definitions_are_read_without_importing_kubernetes_validate() -> None:
+    code = (
+        "import sys\n"
+        "from steersman.apiserver import openapi\n"
+        "openapi.warm()\n"
+        "assert openapi.v3_document('api/v1') is not None\n"
+        "print(sorted(m for m in ('kubernetes_validate', 'jsonschema') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
