@@ -23,6 +23,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,8 @@ from steersman.images.sandbox import ensure_sandbox_image
 from steersman.kubelet.network.cni import missing_plugins, write_conflist
 from steersman.kubelet.network.egress_guard import EgressGuard
 from steersman.kubelet.runtime.containerd import CNI_BIN_DIR, Containerd
+from tests.e2e.harness import Cluster, poll
+from tests.e2e.node.workloads import IMAGE, images
 
 POD_CIDR = "10.244.250.0/24"
 SERVICE_CIDR = "10.96.0.0/12"
@@ -137,3 +140,34 @@ def _remove_empty_dirs(top: str, subdirs: tuple[str, ...]) -> None:
                 sub.rmdir()  # per-namespace dirs such as runc/k8s.io
         with contextlib.suppress(OSError):
             os.rmdir(d)
+
+
+@pytest.fixture(scope="session")
+def node_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """`steersman up --nodes 1`: a kubelet with its own containerd; shared by the node tests."""
+    require_node()
+    c = Cluster(tmp_path_factory.mktemp("node-cluster") / "data", nodes=1)
+    c.start()
+    try:
+        c.wait_ready(timeout=60)
+        images(c, "build", "-t", IMAGE, "--busybox")
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture
+def ns(node_cluster: Cluster) -> Iterator[str]:
+    name = f"e2e-node-{uuid.uuid4().hex[:8]}"
+    node_cluster.kubectl("create", "namespace", name)
+    poll(
+        lambda: (
+            node_cluster.kubectl(
+                "get", "serviceaccount", "default", "-n", name, check=False
+            ).returncode
+            == 0
+        ),
+        what="default service account",
+    )
+    yield name
+    node_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)

@@ -11,89 +11,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
-import uuid
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 
 from tests.e2e.harness import Cluster, free_port, poll
-from tests.e2e.node.conftest import require_node
-
-IMAGE = "e2e-busybox:1"
-
-
-@pytest.fixture(scope="module")
-def node_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    require_node()
-    c = Cluster(tmp_path_factory.mktemp("node-cluster") / "data", nodes=1)
-    c.start()
-    try:
-        c.wait_ready(timeout=60)
-        images(c, "build", "-t", IMAGE, "--busybox")
-        yield c
-    finally:
-        c.stop()
-
-
-def images(c: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
-    socket = c.data_dir / "containerd" / "containerd.sock"
-    return subprocess.run(
-        [sys.executable, "-m", "steersman", "images", *args, "--address", str(socket)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-
-
-@pytest.fixture
-def ns(node_cluster: Cluster) -> Iterator[str]:
-    name = f"e2e-node-{uuid.uuid4().hex[:8]}"
-    node_cluster.kubectl("create", "namespace", name)
-    poll(
-        lambda: (
-            node_cluster.kubectl(
-                "get", "serviceaccount", "default", "-n", name, check=False
-            ).returncode
-            == 0
-        ),
-        what="default service account",
-    )
-    yield name
-    node_cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
-
-
-def apply(c: Cluster, ns: str, obj: dict[str, Any]) -> None:
-    c.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(obj))
-
-
-def pod(name: str, command: str, **spec: Any) -> dict[str, Any]:
-    container = {"name": "main", "image": IMAGE, "command": ["sh", "-c", command]}
-    container.update(spec.pop("container", {}))
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name},
-        "spec": {"containers": [container], "terminationGracePeriodSeconds": 2, **spec},
-    }
-
-
-def get(c: Cluster, ns: str, name: str) -> dict[str, Any]:
-    result: dict[str, Any] = c.kubectl_json("get", "pod", name, "-n", ns)
-    return result
-
-
-def phase(c: Cluster, ns: str, name: str) -> str:
-    return str(get(c, ns, name).get("status", {}).get("phase", ""))
-
-
-def state(c: Cluster, ns: str, name: str, index: int = 0) -> dict[str, Any]:
-    statuses = get(c, ns, name).get("status", {}).get("containerStatuses") or []
-    return statuses[index] if len(statuses) > index else {}
+from tests.e2e.node.workloads import IMAGE, apply, get, phase, pod, state
 
 
 def test_node_registers_ready_with_runtime_facts(node_cluster: Cluster) -> None:
