@@ -38,6 +38,7 @@ class Framework:
         ctx = dict(context, scheduler_name=spec.scheduler_name, fits=self.fits)
         self.plugins: list[Plugin] = []
         self.weights: dict[str, int] = {}
+        self._by_method: dict[str, list[Any]] = {}
         for name, weight in spec.plugins:
             factory = factories.get(name)
             if factory is None:
@@ -46,7 +47,12 @@ class Framework:
             self.weights[name] = weight or 1
 
     def _with(self, method: str) -> list[Any]:
-        return [p for p in self.plugins if callable(getattr(p, method, None))]
+        found = self._by_method.get(method)
+        if found is None:
+            found = self._by_method[method] = [
+                p for p in self.plugins if callable(getattr(p, method, None))
+            ]
+        return found
 
     def less(self, a: Obj, b: Obj) -> bool:
         for p in self._with("less"):
@@ -54,17 +60,22 @@ class Framework:
         return False
 
     def pre_filter(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
+        skipped: set[str] = set()
         for p in self._with("pre_filter"):
             status = p.pre_filter(state, pod, nodes)
+            if status.code == Code.SKIP:
+                skipped.add(p.name)  # upstream: PreFilter Skip means Filter is not run
+                continue
             if not status.ok:
                 status.plugin = p.name
                 return status
+        state["filters"] = [p for p in self._with("filter") if p.name not in skipped]
         return SUCCESS
 
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
-        for p in self._with("filter"):
+        for p in state.get("filters") or self._with("filter"):
             status = p.filter(state, pod, node)
-            if not status.ok:
+            if status.code != Code.SUCCESS and not status.ok:
                 status.plugin = p.name
                 return status
         return SUCCESS
@@ -84,10 +95,15 @@ class Framework:
         return None, last
 
     def score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> dict[str, int]:
+        skipped: set[str] = set()
         for p in self._with("pre_score"):
-            p.pre_score(state, pod, nodes)
+            status = p.pre_score(state, pod, nodes)
+            if status is not None and status.code == Code.SKIP:
+                skipped.add(p.name)  # upstream: PreScore Skip means Score is not run
         totals = {n.name: 0 for n in nodes}
         for p in self._with("score"):
+            if p.name in skipped:
+                continue
             scores = {n.name: p.score(state, pod, n) for n in nodes}
             p.normalize(state, pod, scores)
             weight = self.weights.get(p.name, 1)

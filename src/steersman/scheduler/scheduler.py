@@ -35,6 +35,18 @@ PODS = require("", "v1", "pods")
 NODES = require("", "v1", "nodes")
 
 
+MIN_FEASIBLE_NODES_TO_FIND = 100
+
+
+def num_feasible_nodes_to_find(total: int) -> int:
+    """Upstream's adaptive percentageOfNodesToScore: 50% minus 1% per 125 nodes, at least 5%,
+    at least 100 nodes."""
+    if total < MIN_FEASIBLE_NODES_TO_FIND:
+        return total
+    percentage = max(50 - total // 125, 5)
+    return max(total * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
+
+
 def _assigned(pod: Obj) -> bool:
     return bool((pod.get("spec") or {}).get("nodeName"))
 
@@ -62,7 +74,12 @@ class Scheduler:
         for spec in profiles or [default_profile()]:
             recorder = EventRecorder(client, spec.scheduler_name)
             self.recorders[spec.scheduler_name] = recorder
-            context = {"client": client, "recorder": recorder, "nodes": self.cache.snapshot}
+            context = {
+                "client": client,
+                "recorder": recorder,
+                # Plugins read nodes; whoever experiments on one (preemption) clones it.
+                "nodes": lambda: list(self.cache.nodes.values()),
+            }
             self.frameworks[spec.scheduler_name] = Framework(spec, plugins, context)
         first = next(iter(self.frameworks.values()))
         self.queue = SchedulingQueue(first.less)
@@ -70,6 +87,7 @@ class Scheduler:
         self.nodes = self.factory.informer(NODES)
         self._handlers_added = False
         self._binding: set[asyncio.Task[None]] = set()
+        self._next_start = 0
 
     def _ours(self, pod: Obj) -> bool:
         return (pod.get("spec") or {}).get("schedulerName", "default-scheduler") in self.frameworks
@@ -153,7 +171,9 @@ class Scheduler:
             (pod.get("spec") or {}).get("schedulerName", "default-scheduler")
         ]
         state = CycleState()
-        nodes = self.cache.snapshot()
+        # The cache itself is the snapshot: a cycle runs without awaiting until it assumes, so
+        # nothing changes under it (preemption clones the nodes it experiments on).
+        nodes = list(self.cache.nodes.values())
         feasible, statuses = self._find_feasible(framework, state, pod, nodes)
         if not feasible:
             await self._fail(framework, state, info, statuses, len(nodes))
@@ -185,13 +205,24 @@ class Scheduler:
             for node in nodes:
                 statuses[node.name] = pre
             return [], statuses
+        # percentageOfNodesToScore (adaptive, as upstream): stop once enough nodes fit, and
+        # start the next search where this one stopped so every node gets its turn.
+        wanted = num_feasible_nodes_to_find(len(nodes))
         feasible = []
-        for node in nodes:
+        count = len(nodes)
+        start = self._next_start % count if count else 0
+        examined = 0
+        for offset in range(count):
+            node = nodes[(start + offset) % count]
+            examined += 1
             status = framework.filter(state, pod, node)
             if status.ok:
                 feasible.append(node)
+                if len(feasible) >= wanted:
+                    break
             else:
                 statuses[node.name] = status
+        self._next_start = (start + examined) % count if count else 0
         return feasible, statuses
 
     async def _fail(

@@ -7,7 +7,8 @@ import math
 from typing import Any
 
 from steersman.scheduler.framework import MAX_NODE_SCORE, CycleState, NodeInfo
-from steersman.scheduler.resources import CPU, MEMORY, pod_requests
+from steersman.scheduler.plugins.node_resources_fit import requests_of
+from steersman.scheduler.resources import CPU, MEMORY
 
 Obj = dict[str, Any]
 
@@ -19,7 +20,7 @@ class NodeResourcesBalancedAllocation:
         self.resources = resources or [CPU, MEMORY]
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
-        want = pod_requests(pod, non_zero=True)
+        want = requests_of(state, pod, non_zero=True)
         fractions = []
         for name in self.resources:
             capacity = node.allocatable.get(name, 0)

@@ -3,9 +3,17 @@ and by how many nodes have them (so one node does not attract everything)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from steersman.scheduler.framework import MAX_NODE_SCORE, CycleState, NodeInfo
+from steersman.scheduler.framework import (
+    MAX_NODE_SCORE,
+    SUCCESS,
+    Code,
+    CycleState,
+    NodeInfo,
+    Status,
+)
 
 Obj = dict[str, Any]
 MIN_THRESHOLD = 23 * 1024 * 1024
@@ -22,6 +30,21 @@ class ImageLocality:
 
     def __init__(self, nodes: Any = None) -> None:
         self.nodes = nodes  # callable returning every NodeInfo (for the spread factor)
+
+    def pre_score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
+        """Skip when no node has any of the pod's images (every node would score 0)."""
+        wanted = {
+            normalized_image_name(c.get("image", ""))
+            for c in [
+                *((pod.get("spec") or {}).get("initContainers") or []),
+                *((pod.get("spec") or {}).get("containers") or []),
+            ]
+        }
+        for info in nodes:
+            for image in (info.node.get("status") or {}).get("images") or []:
+                if wanted.intersection(image.get("names") or []):
+                    return SUCCESS
+        return Status(Code.SKIP)
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         containers = [
@@ -40,6 +63,9 @@ class ImageLocality:
                     counts[image] = counts.get(image, 0) + 1
             state["image_spread"] = (counts, max(len(all_nodes), 1))
         counts, total = state["image_spread"]
+        wanted = [normalized_image_name(c.get("image", "")) for c in containers]
+        if not any(name in counts for name in wanted):
+            return 0  # no node has any of the pod's images: every node scores the same
         sizes = {}
         for image in (node.node.get("status") or {}).get("images") or []:
             for name in image.get("names") or []:

@@ -3,10 +3,12 @@ preferred terms score them by weight."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from steersman.scheduler.framework import (
     SUCCESS,
+    Code,
     CycleState,
     NodeInfo,
     Status,
@@ -74,6 +76,19 @@ def required_matches(pod: Obj, node: Obj) -> bool:
 
 class NodeAffinity:
     name = "NodeAffinity"
+
+    def pre_filter(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
+        spec = pod.get("spec") or {}
+        required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+        return SUCCESS if spec.get("nodeSelector") or required else Status(Code.SKIP)
+
+    def pre_score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
+        preferred = (((pod.get("spec") or {}).get("affinity") or {}).get("nodeAffinity") or {}).get(
+            "preferredDuringSchedulingIgnoredDuringExecution"
+        )
+        return SUCCESS if preferred else Status(Code.SKIP)
 
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
         if required_matches(pod, node.node):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from steersman.scheduler.framework import SUCCESS, CycleState, NodeInfo, Status, unschedulable
+from steersman.scheduler.framework import SUCCESS, Code, CycleState, NodeInfo, Status, unschedulable
 
 REASON = "node(s) didn't match the requested node name"
 
 
 class NodeName:
     name = "NodeName"
+
+    def pre_filter(
+        self, state: CycleState, pod: dict[str, Any], nodes: Sequence[NodeInfo]
+    ) -> Status:
+        return SUCCESS if (pod.get("spec") or {}).get("nodeName") else Status(Code.SKIP)
 
     def filter(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> Status:
         wanted = (pod.get("spec") or {}).get("nodeName")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from steersman.scheduler.framework import (
     SUCCESS,
+    Code,
     CycleState,
     NodeInfo,
     Status,
@@ -18,6 +20,11 @@ REASON = "node(s) didn't have free ports for the requested pod ports"
 
 class NodePorts:
     name = "NodePorts"
+
+    def pre_filter(
+        self, state: CycleState, pod: dict[str, Any], nodes: Sequence[NodeInfo]
+    ) -> Status:
+        return SUCCESS if host_ports(pod) else Status(Code.SKIP)
 
     def filter(self, state: CycleState, pod: dict[str, Any], node: NodeInfo) -> Status:
         for ip, protocol, port in host_ports(pod):

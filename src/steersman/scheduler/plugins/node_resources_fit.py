@@ -20,11 +20,20 @@ from steersman.scheduler.resources import CPU, MEMORY, PODS, pod_requests
 Obj = dict[str, Any]
 
 
-def insufficient(pod: Obj, node: NodeInfo) -> list[str]:
+def requests_of(state: CycleState, pod: Obj, *, non_zero: bool = False) -> dict[str, int]:
+    """The pod's requests, computed once per scheduling cycle (quantity parsing is costly)."""
+    key = "requests/non-zero" if non_zero else "requests"
+    cached = state.get(key)
+    if cached is None:
+        cached = state[key] = pod_requests(pod, non_zero=non_zero)
+    return cached  # shared between plugins: read-only
+
+
+def insufficient(pod: Obj, node: NodeInfo, requests: dict[str, int] | None = None) -> list[str]:
     reasons = []
     if len(node.pods) + 1 > node.allowed_pods():
         reasons.append("Too many pods")
-    for name, want in sorted(pod_requests(pod).items()):
+    for name, want in sorted((requests if requests is not None else pod_requests(pod)).items()):
         if want <= 0 or name == PODS:
             continue
         if node.requested.get(name, 0) + want > node.allocatable.get(name, 0):
@@ -51,7 +60,7 @@ class NodeResourcesFit:
         ]
 
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
-        reasons = insufficient(pod, node)
+        reasons = insufficient(pod, node, requests_of(state, pod))
         return unschedulable(*reasons) if reasons else SUCCESS
 
     def _resource_score(self, requested: int, capacity: int) -> int:
@@ -73,7 +82,7 @@ class NodeResourcesFit:
         return (capacity - requested) * MAX_NODE_SCORE // capacity
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
-        want = pod_requests(pod, non_zero=True)
+        want = requests_of(state, pod, non_zero=True)
         total = weights = 0
         for res in self.resources:
             name, weight = res["name"], int(res.get("weight", 1))
