@@ -25,6 +25,19 @@ from steersman.kubelet.runtime.interface import Runtime, RuntimeApiError
 log = logging.getLogger("steersman.node")
 
 
+def _unmount_under(base: Path) -> None:
+    """Lazy-unmount whatever containerd left mounted under its directories (sandbox /dev/shm,
+    rootfs snapshots of containers it could not remove), deepest first."""
+    prefix = str(base) + "/"
+    try:
+        with open("/proc/self/mountinfo") as f:
+            points = [line.split()[4] for line in f]
+    except OSError:
+        return
+    for point in sorted((p for p in points if p.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+
+
 class NodeRuntimeSetup:
     def __init__(
         self,
@@ -65,14 +78,20 @@ class NodeRuntimeSetup:
     async def teardown(self, runtime: Runtime | None) -> None:
         if runtime is not None:
             try:
-                for sandbox in await runtime.list_pod_sandbox():
+                sandboxes = await runtime.list_pod_sandbox()
+            except RuntimeApiError as exc:
+                log.warning("listing pods on shutdown: %s", exc)
+                sandboxes = []
+            for sandbox in sandboxes:
+                try:
                     await runtime.stop_pod_sandbox(sandbox.id)
                     await runtime.remove_pod_sandbox(sandbox.id)
-            except RuntimeApiError as exc:
-                log.warning("removing pods on shutdown: %s", exc)
+                except RuntimeApiError as exc:
+                    log.warning("removing pod sandbox %s on shutdown: %s", sandbox.id, exc)
         if self._started_containerd:
             await self.containerd.stop()
             (self.base_dir / "containerd.pid").unlink(missing_ok=True)
+            _unmount_under(self.base_dir)
         # The CNI bridge outlives containerd; with no pods left it goes too.
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)
         self.guard.remove()

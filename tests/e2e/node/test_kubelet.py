@@ -549,3 +549,31 @@ def test_attach_to_a_running_container(node_cluster: Cluster, ns: str) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_host_port_and_host_network(node_cluster: Cluster, ns: str) -> None:
+    node = node_cluster.kubectl_json("get", "nodes")["items"][0]
+    node_ip = next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
+    port = free_port()
+    apply(
+        node_cluster,
+        ns,
+        pod(
+            "hp",
+            "mkdir -p /www; echo via-host-port > /www/index.html; httpd -f -p 8080 -h /www",
+            container={"ports": [{"containerPort": 8080, "hostPort": port}]},
+        ),
+    )
+    apply(node_cluster, ns, pod("hn", "sleep 3600", hostNetwork=True))
+    for name in ("hp", "hn"):
+        poll(lambda name=name: phase(node_cluster, ns, name) == "Running", what=name, timeout=30)
+    assert get(node_cluster, ns, "hn")["status"]["podIP"] == node_ip
+
+    def fetch() -> bytes:
+        try:
+            with urllib.request.urlopen(f"http://{node_ip}:{port}/", timeout=2) as resp:
+                return bytes(resp.read())
+        except OSError:
+            return b""
+
+    assert poll(fetch, what="hostPort", timeout=15) == b"via-host-port\n"
