@@ -79,6 +79,8 @@ class Scheduler:
                 "recorder": recorder,
                 # Plugins read nodes; whoever experiments on one (preemption) clones it.
                 "nodes": lambda: list(self.cache.nodes.values()),
+                # Namespaces, services and controllers for affinity and default spreading.
+                "informers": self.factory,
             }
             self.frameworks[spec.scheduler_name] = Framework(spec, plugins, context)
         first = next(iter(self.frameworks.values()))
@@ -97,6 +99,8 @@ class Scheduler:
         if _assigned(pod):
             self.cache.add_or_update_pod(pod)
             self.queue.delete(pod)
+            # A new pod on a node may satisfy a waiting pod's affinity (upstream: AssignedPodAdd).
+            self.queue.move_all_to_active_or_backoff()
         elif self._ours(pod) and _schedulable(pod):
             self.queue.add(pod)
 
@@ -104,6 +108,10 @@ class Scheduler:
         if _assigned(new):
             self.cache.add_or_update_pod(new)
             self.queue.delete(new)
+            if not _assigned(old) or (
+                old["metadata"].get("labels") != new["metadata"].get("labels")
+            ):
+                self.queue.move_all_to_active_or_backoff()
             if (new.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
                 self.queue.move_all_to_active_or_backoff()
         elif self._ours(new) and _schedulable(new):
