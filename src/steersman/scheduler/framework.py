@@ -71,6 +71,10 @@ class NodeInfo:
         self.requested: dict[str, int] = {}
         self.non_zero_requested: dict[str, int] = {}
         self.used_ports: set[tuple[str, str, int]] = set()  # (hostIP, protocol, hostPort)
+        # Upstream's PodsWithAffinity / PodsWithRequiredAntiAffinity: most pods have neither,
+        # so affinity plugins look only at these.
+        self.pods_with_affinity: list[Obj] = []
+        self.pods_with_required_anti_affinity: list[Obj] = []
 
     @property
     def labels(self) -> dict[str, str]:
@@ -78,6 +82,13 @@ class NodeInfo:
 
     def add_pod(self, pod: Obj) -> None:
         self.pods.append(pod)
+        affinity = (pod.get("spec") or {}).get("affinity") or {}
+        if affinity.get("podAffinity") or affinity.get("podAntiAffinity"):
+            self.pods_with_affinity.append(pod)
+            if (affinity.get("podAntiAffinity") or {}).get(
+                "requiredDuringSchedulingIgnoredDuringExecution"
+            ):
+                self.pods_with_required_anti_affinity.append(pod)
         for name, value in pod_requests(pod).items():
             self.requested[name] = self.requested.get(name, 0) + value
         for name, value in pod_requests(pod, non_zero=True).items():
@@ -94,6 +105,8 @@ class NodeInfo:
         self.requested = {}
         self.non_zero_requested = {}
         self.used_ports = set()
+        self.pods_with_affinity = []
+        self.pods_with_required_anti_affinity = []
         for p in kept:
             self.add_pod(p)
 
@@ -109,6 +122,8 @@ class NodeInfo:
         out.requested = dict(self.requested)
         out.non_zero_requested = dict(self.non_zero_requested)
         out.used_ports = set(self.used_ports)
+        out.pods_with_affinity = list(self.pods_with_affinity)
+        out.pods_with_required_anti_affinity = list(self.pods_with_required_anti_affinity)
         return out
 
 

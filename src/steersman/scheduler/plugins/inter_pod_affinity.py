@@ -311,7 +311,7 @@ class InterPodAffinity:
         ns_labels = self.namespace_labels((pod.get("metadata") or {}).get("namespace", ""))
         existing: Counts = {}
         for node in nodes:
-            for other in node.pods:
+            for other in node.pods_with_required_anti_affinity:
                 terms = self._info(other).required_anti_affinity
                 if terms:
                     _count_anti_affinity(existing, terms, pod, ns_labels, node, 1)
@@ -394,7 +394,7 @@ class InterPodAffinity:
         for node in self._all_nodes(state, nodes):
             if not node.labels:
                 continue
-            for other in node.pods:
+            for other in node.pods if has_constraints else node.pods_with_affinity:
                 other_info = self._info(other)
                 if not has_constraints and not other_info.has_affinity:
                     continue
