@@ -177,6 +177,11 @@ def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
 )
 @click.option("--port", default=10250, show_default=True, type=int, help="the kubelet API")
 @click.option(
+    "--eviction-hard",
+    default=None,
+    help="node-pressure eviction thresholds, e.g. memory.available<100Mi,nodefs.available<10%",
+)
+@click.option(
     "--hollow",
     is_flag=True,
     help="a hollow node for scale tests: pods report Running, no containers run",
@@ -201,6 +206,7 @@ def kubelet(
     tls_cert_file: Path | None,
     tls_private_key_file: Path | None,
     client_ca_file: Path | None,
+    eviction_hard: str | None,
     hollow: bool,
     verbosity: int,
 ) -> None:
@@ -227,6 +233,7 @@ def kubelet(
         tls_cert_file=tls_cert_file,
         tls_private_key_file=tls_private_key_file,
         client_ca_file=client_ca_file,
+        eviction_hard=eviction_hard,
     )
 
     async def main() -> None:

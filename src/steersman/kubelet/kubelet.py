@@ -27,10 +27,16 @@ from steersman.client.informer import Informer
 from steersman.client.rest import RestClient
 from steersman.kubelet.container import PodRuntimeStatus
 from steersman.kubelet.container_preparer import ApiLookup, ContainerPreparerImpl
+from steersman.kubelet.eviction import (
+    EvictionManager,
+    TerminatePodOptions,
+    apply_termination_status,
+    parse_eviction_hard,
+)
 from steersman.kubelet.host import host_info, node_ip
 from steersman.kubelet.kuberuntime.manager import KubeRuntimeManager
 from steersman.kubelet.node_lease import NodeLeaseController
-from steersman.kubelet.node_status import NodeConfig, RuntimeFacts, allocatable
+from steersman.kubelet.node_status import NodeConfig, RuntimeFacts, allocatable, now_rfc3339
 from steersman.kubelet.node_sync import NodeStatusSync
 from steersman.kubelet.pod_manager import MirrorClient, PodManager
 from steersman.kubelet.pod_sync import PodSyncer
@@ -38,6 +44,7 @@ from steersman.kubelet.pod_workers import PodWorkers
 from steersman.kubelet.prober.manager import ProbeManager
 from steersman.kubelet.runtime.interface import CommandTimedOut, Runtime, RuntimeApiError
 from steersman.kubelet.sources.static import StaticPodSource
+from steersman.kubelet.stats import StatsProvider
 from steersman.kubelet.status_manager import StatusManager
 
 log = logging.getLogger("steersman.kubelet")
@@ -67,6 +74,8 @@ class KubeletConfig:
     client_ca_file: Path | None = None
     # containerd's runc state for the k8s.io namespace (for exec).
     runc_root: Path = Path("/run/containerd/runc/k8s.io")
+    # Node-pressure eviction thresholds (Kubernetes' --eviction-hard); None: the defaults.
+    eviction_hard: str | None = None
 
 
 def _runtime_facts_from(version: Any, status: Any) -> RuntimeFacts:
@@ -195,6 +204,48 @@ class Kubelet:
         )
         self.pod_workers = PodWorkers(self.syncer.sync)
         self.probes.results.subscribe(lambda update: self._wake(update.pod_uid))
+        self.stats = StatsProvider(
+            runtime=runtime,
+            pods=self.pods.pods,
+            root_dir=root,
+            node_name=self.config.node_name,
+            logs_root=root / "logs" / "pods",
+        )
+        self.eviction = EvictionManager(
+            thresholds=parse_eviction_hard(self.config.eviction_hard),
+            summary_provider=self.stats.summary,
+            active_pods=self._active_pods,
+            terminate_pod=self._terminate_pod,
+            recorder=self.recorder,
+            node_name=self.config.node_name,
+            pod_cleaned_up=lambda pod: pod["metadata"]["uid"] not in self._runtime_cache,
+            has_dedicated_image_fs=self.stats.has_dedicated_image_fs,
+        )
+        self.node_sync.pressure = self.eviction.pressure
+
+    def _active_pods(self) -> list[dict[str, Any]]:
+        out = []
+        for pod in self.pods.pods():
+            status = self.statuses.get_pod_status(pod["metadata"]["uid"]) or pod.get("status") or {}
+            if pod["metadata"].get("deletionTimestamp") or status.get("phase") in (
+                "Succeeded",
+                "Failed",
+            ):
+                continue
+            out.append(pod)
+        return out
+
+    async def _terminate_pod(self, pod: dict[str, Any], options: TerminatePodOptions) -> None:
+        """Evict: Failed/Evicted status (with DisruptionTarget), then kill the pod now."""
+        assert self.syncer is not None
+        uid = pod["metadata"]["uid"]
+        current = self.statuses.get_pod_status(uid) or pod.get("status") or {}
+        self.syncer._publish(pod, apply_termination_status(current, options, now_rfc3339()))
+        status = await self.runtime_manager.pod_status(uid)
+        await self.runtime_manager.kill_pod(
+            pod, status, grace_override=options.grace_period_seconds_override
+        )
+        self._wake(uid)
 
     def _pod_ips(self, uid: str) -> list[str]:
         cached = self._runtime_cache.get(uid)
@@ -230,6 +281,7 @@ class Kubelet:
                         )
                         tg.create_task(source.run())
                     tg.create_task(self._pleg())
+                    tg.create_task(self.eviction.run())
                     server = self._kubelet_server()
                     if server is not None:
                         tg.create_task(server.run())
@@ -257,6 +309,7 @@ class Kubelet:
             logs_root=cfg.root_dir / "logs" / "pods",
             runc_root=cfg.runc_root,
             pod_status=self.statuses.get_pod_status,
+            stats=self.stats,
         )
         return KubeletServer(
             host,

@@ -478,6 +478,14 @@ def generate_pod_status(inputs: StatusInputs, *, now: datetime.datetime | None =
     conditions = [
         c for c in api_status.get("conditions") or [] if c.get("type") not in KUBELET_CONDITIONS
     ]
+    # A DisruptionTarget the kubelet set itself (eviction) is kept, as upstream does.
+    own_disruption = next(
+        (c for c in previous.get("conditions") or [] if c.get("type") == "DisruptionTarget"), None
+    )
+    if own_disruption is not None and not any(
+        c.get("type") == "DisruptionTarget" for c in conditions
+    ):
+        conditions.append(own_disruption)
     generated = [
         {
             "type": "PodReadyToStartContainers",

@@ -25,6 +25,8 @@ from steersman.client.rest import ApiStatusError, RestClient
 from steersman.kubelet.pod_status import KUBELET_CONDITIONS
 
 log = logging.getLogger("steersman.kubelet.status")
+# Set by the kubelet itself when it evicts (reason TerminationByKubelet); kept from its status.
+DISRUPTION_TARGET = "DisruptionTarget"
 
 Obj = dict[str, Any]
 
@@ -123,16 +125,18 @@ class StatusManager:
                 return True
             current = pod.get("status") or {}
             status = dict(entry.status)
+            ours = [
+                c
+                for c in entry.status.get("conditions") or []
+                if c.get("type") in KUBELET_CONDITIONS or c.get("type") == DISRUPTION_TARGET
+            ]
+            owned = {c.get("type") for c in ours}
             foreign = [
                 c
                 for c in current.get("conditions") or []
-                if c.get("type") not in KUBELET_CONDITIONS
+                if c.get("type") not in KUBELET_CONDITIONS and c.get("type") not in owned
             ]
-            status["conditions"] = foreign + [
-                c
-                for c in entry.status.get("conditions") or []
-                if c.get("type") in KUBELET_CONDITIONS
-            ]
+            status["conditions"] = foreign + ours
             # Fields set once by others (qosClass at admission) are never the kubelet's to drop.
             for key in ("qosClass", "nominatedNodeName"):
                 if key in current and key not in status:

@@ -14,6 +14,7 @@ Invariants:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from steersman.kubelet.server.host import (
     pod_not_found,
 )
 from steersman.kubelet.server.runc_exec import RuncExec
+from steersman.kubelet.stats import StatsProvider
 
 Obj = dict[str, Any]
 
@@ -46,6 +48,7 @@ class RealKubeletHost:
         logs_root: Path,
         runc_root: Path,
         pod_status: Callable[[str], Obj | None],
+        stats: StatsProvider | None = None,
     ) -> None:
         self.pods = pods
         self.runtime = runtime
@@ -53,6 +56,15 @@ class RealKubeletHost:
         self.logs_root = logs_root
         self.runc = RuncExec(runc_root)
         self.pod_status = pod_status
+        # The kubelet should pass the StatsProvider its eviction manager uses (one CPU cache);
+        # this fallback serves the same data under the host's name until it does.
+        self.stats = stats or StatsProvider(
+            runtime=runtime,
+            pods=pods.pods,
+            root_dir=logs_root.parent.parent,
+            node_name=os.uname().nodename,
+            logs_root=logs_root,
+        )
 
     async def list_pods(self) -> list[Obj]:
         out = []
@@ -157,3 +169,9 @@ class RealKubeletHost:
             if ns.get("type") == "network" and ns.get("path"):
                 return str(ns["path"])
         raise HostError(500, f'cannot find the network namespace of pod "{pod_name}"')
+
+    async def summary(self, *, only_cpu_and_memory: bool = False) -> Obj:
+        return await self.stats.summary(only_cpu_and_memory=only_cpu_and_memory)
+
+    async def resource_metrics(self) -> str:
+        return await self.stats.resource_metrics()

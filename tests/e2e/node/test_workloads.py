@@ -335,3 +335,63 @@ def test_silent_node_goes_not_ready_and_its_pods_move(
             proc.kill()
             proc.wait(10)
         c.kubectl("delete", "node", name, "--wait=false", check=False)
+
+
+def test_node_pressure_sets_the_condition_and_evicts(
+    node_cluster: Cluster, ns: str, tmp_path: Path
+) -> None:
+    """A hollow node whose memory threshold can never be met (memory.available<1000Ti) reports
+    MemoryPressure and evicts what runs there, worded as Kubernetes does."""
+    c = node_cluster
+    name = f"pressed-{ns[-8:]}"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "steersman",
+            "kubelet",
+            "--hollow",
+            "--kubeconfig",
+            str(c.kubeconfig),
+            "--node-name",
+            name,
+            "--root-dir",
+            str(tmp_path / "pressed"),
+            "--node-ip",
+            "127.0.0.10",
+            "--eviction-hard",
+            "memory.available<1000Ti",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        apply(c, ns, pod("victim", "sleep 3600", nodeName=name))
+
+        def pressure() -> bool:
+            res = c.kubectl("get", "node", name, "-o", "json", check=False)
+            if res.returncode != 0:
+                return False
+            conds = {x["type"]: x for x in json.loads(res.stdout)["status"]["conditions"]}
+            return conds.get("MemoryPressure", {}).get("status") == "True"
+
+        poll(pressure, what="MemoryPressure", timeout=60)
+
+        def evicted() -> dict[str, Any]:
+            status = get(c, ns, "victim").get("status", {})
+            return status if status.get("reason") == "Evicted" else {}
+
+        status = poll(evicted, what="pod evicted", timeout=60)
+        assert status["phase"] == "Failed"
+        assert status["message"].startswith("The node was low on resource: memory.")
+        conds = {x["type"]: x for x in status.get("conditions") or []}
+        assert "DisruptionTarget" in conds, status
+        assert conds["DisruptionTarget"]["reason"] == "TerminationByKubelet"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        c.kubectl("delete", "node", name, "--wait=false", check=False)

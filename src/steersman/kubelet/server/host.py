@@ -112,3 +112,11 @@ class KubeletHost(Protocol):
     async def pod_netns(self, namespace: str, pod_name: str) -> str | None:
         """Path of the pod's network namespace; None means this process's own namespace."""
         ...
+
+    async def summary(self, *, only_cpu_and_memory: bool = False) -> dict[str, Any]:
+        """The stats/v1alpha1 Summary (`/stats/summary`); raising fails the request with 500."""
+        ...
+
+    async def resource_metrics(self) -> str:
+        """The Prometheus text of `/metrics/resource` (scrape errors are reported inside it)."""
+        ...

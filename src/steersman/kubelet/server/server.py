@@ -7,6 +7,8 @@ Routes, as pkg/kubelet/server/server.go names them:
   GET|POST /exec/{namespace}/{pod}/{container}      ?command=..&input=1&output=1&error=1&tty=1
   GET|POST /attach/{namespace}/{pod}/{container}    same flags, no command
   GET|POST /portForward/{namespace}/{pod}           SPDY, SPDY-in-WebSocket or channels
+  GET  /stats/summary                              stats/v1alpha1 Summary (?only_cpu_and_memory=true)
+  GET  /metrics/resource                           Prometheus text: node/pod/container cpu+memory
 
 Invariants:
 - Authentication: a client certificate issued by the cluster CA (TLS verifies it); a request
@@ -130,6 +132,8 @@ class KubeletServer:
         app = web.Application(middlewares=[self._authenticate], client_max_size=1 << 20)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/pods", self._pods)
+        app.router.add_get("/stats/summary", self._stats_summary)
+        app.router.add_get("/metrics/resource", self._resource_metrics)
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self._logs)
         for verb in ("exec", "attach"):
             app.router.add_route(
@@ -195,6 +199,23 @@ class KubeletServer:
             "items": await self.host.list_pods(),
         }
         return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+    async def _stats_summary(self, request: web.Request) -> web.Response:
+        only = request.query.getall("only_cpu_and_memory", []) == ["true"]
+        try:
+            body = await self.host.summary(only_cpu_and_memory=only)
+        except HostError:
+            raise
+        except Exception as exc:  # the runtime or the node: the kubelet answers 500
+            log.warning("/stats/summary: %s", exc)
+            return _text(500, f"Internal Error: {exc}")
+        return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+    async def _resource_metrics(self, _: web.Request) -> web.Response:
+        text = await self.host.resource_metrics()
+        return web.Response(
+            text=text, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+        )
 
     # -- logs -------------------------------------------------------------------------
 
