@@ -102,14 +102,18 @@ def apiserver(
 
 @cli.command("controller-manager")
 @click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option("--leader-elect/--no-leader-elect", default=True, show_default=True)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
-def controller_manager(kubeconfig: Path, verbosity: int) -> None:
+def controller_manager(kubeconfig: Path, leader_elect: bool, verbosity: int) -> None:
     """Run the controller manager."""
-    from steersman.controllers.manager import ControllerManager
+    from steersman.controllers.manager import ControllerManager, LeadershipLost
 
     _logging(verbosity)
-    with contextlib.suppress(KeyboardInterrupt):
-        run_async(ControllerManager(kubeconfig).run())
+    try:
+        # SIGTERM cancels the run, so the Lease is released for a successor at once.
+        _run_until_signal(ControllerManager(kubeconfig, leader_elect=leader_elect).run)
+    except LeadershipLost as exc:
+        sys.exit(f"controller-manager: {exc}")
 
 
 @cli.command()
@@ -120,8 +124,9 @@ def controller_manager(kubeconfig: Path, verbosity: int) -> None:
     default=None,
     help="a KubeSchedulerConfiguration file (profiles)",
 )
+@click.option("--leader-elect/--no-leader-elect", default=True, show_default=True)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
-def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
+def scheduler(kubeconfig: Path, config: Path | None, leader_elect: bool, verbosity: int) -> None:
     """Run the scheduler."""
     from steersman.client.rest import RestClient
     from steersman.scheduler.profile import load_config
@@ -133,15 +138,30 @@ def scheduler(kubeconfig: Path, config: Path | None, verbosity: int) -> None:
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
 
+    lost = False
+
     async def main() -> None:
+        nonlocal lost
         client = RestClient.from_kubeconfig(kubeconfig, user_agent="steersman-scheduler")
         try:
-            await Scheduler(client, profiles=profiles).run()
+            if not leader_elect:
+                await Scheduler(client, profiles=profiles).run()
+                return
+            from steersman.client.leaderelection import LeaderElector
+
+            # One Lease per scheduler name set, so a second scheduler (other profiles) runs
+            # beside the default one instead of waiting for its lease.
+            names = sorted(p.scheduler_name for p in profiles)
+            lease = "kube-scheduler" if names == ["default-scheduler"] else "-".join(names)
+            elector = LeaderElector(client, name=lease, namespace="kube-system")
+            await elector.run(lambda: Scheduler(client, profiles=profiles).run())
+            lost = True
         finally:
             await client.close()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        run_async(main())
+    _run_until_signal(main)
+    if lost:
+        sys.exit("scheduler: leaderelection lost")
 
 
 @cli.command()

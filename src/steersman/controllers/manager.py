@@ -1,8 +1,9 @@
 """The controller manager: runs every controller against the API server.
 
 Invariants: controllers run as children of one TaskGroup; a failing controller is logged and
-restarted after a pause, never taking the others down. (Leader election arrives with the
-scheduler/controller issue; today a single instance runs.)
+restarted after a pause, never taking the others down. With leader election (the default) only
+the holder of the kube-system/kube-controller-manager Lease runs controllers; losing it ends the
+process (its supervisor restarts it as a candidate), as kube-controller-manager does.
 """
 
 from __future__ import annotations
@@ -27,14 +28,33 @@ from steersman.controllers.taint_eviction import TaintEvictionController
 log = logging.getLogger("steersman.controllers")
 
 
+class LeadershipLost(Exception):
+    """The controller manager lost its Lease: the process exits and is restarted (as
+    kube-controller-manager does)."""
+
+
 class ControllerManager:
-    def __init__(self, kubeconfig: Path) -> None:
+    def __init__(self, kubeconfig: Path, *, leader_elect: bool = True) -> None:
         self.kubeconfig = kubeconfig
+        self.leader_elect = leader_elect
 
     async def run(self) -> None:
         client = RestClient.from_kubeconfig(
             self.kubeconfig, user_agent="steersman-controller-manager"
         )
+        if not self.leader_elect:
+            await self._run_controllers(client)
+            return
+        from steersman.client.leaderelection import LeaderElector
+
+        elector = LeaderElector(client, name="kube-controller-manager", namespace="kube-system")
+        try:
+            await elector.run(lambda: self._run_controllers(client))
+        finally:
+            await client.close()
+        raise LeadershipLost("leaderelection lost")
+
+    async def _run_controllers(self, client: RestClient) -> None:
         factory = InformerFactory(client)
         recorders: list[EventRecorder] = []
 
@@ -70,7 +90,8 @@ class ControllerManager:
                     tg.create_task(self._keep_running(f"events/{rec.component}", rec.run))
         finally:
             await factory.stop()
-            await client.close()
+            if not self.leader_elect:
+                await client.close()
 
     def _ca_pem(self) -> str:
         from steersman.pki.kubeconfig import load_kubeconfig
