@@ -16,14 +16,17 @@ from pathlib import Path
 from steersman.client.events import EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import RestClient
+from steersman.controllers.cronjob import CronJobController
 from steersman.controllers.deployment import DeploymentController
 from steersman.controllers.garbagecollector import GarbageCollector
+from steersman.controllers.job import JobController
 from steersman.controllers.namespace import NamespaceController
 from steersman.controllers.nodelifecycle import NodeLifecycleController
 from steersman.controllers.podgc import PodGCController
 from steersman.controllers.replicaset import ReplicaSetController
 from steersman.controllers.serviceaccount import ServiceAccountController
 from steersman.controllers.taint_eviction import TaintEvictionController
+from steersman.controllers.ttl_after_finished import TTLAfterFinishedController
 
 log = logging.getLogger("steersman.controllers")
 
@@ -68,6 +71,11 @@ class ControllerManager:
                 client, factory, recorder("deployment-controller")
             ).run,
             "garbagecollector": GarbageCollector(client, factory).run,
+            "job": JobController(client, factory, recorder("job-controller")).run,
+            "cronjob": CronJobController(client, factory, recorder("cronjob-controller")).run,
+            "ttl-after-finished": TTLAfterFinishedController(
+                client, factory, recorder("ttl-after-finished-controller")
+            ).run,
             "replicaset": ReplicaSetController(
                 client, factory, recorder("replicaset-controller")
             ).run,

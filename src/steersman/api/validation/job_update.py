@@ -417,10 +417,13 @@ def validate_job_status_update(new: Obj, old: Obj) -> list[FieldError]:
         msg = "completionTime cannot be mutated"
         out.append(errors.invalid("status.completionTime", _go_time(ns.get("completionTime")), msg))
     old_start = _parse_time(os_.get("startTime"))
+    # A Job resumed after a suspension gets a fresh startTime (upstream PR 134769).
+    resuming = _condition_true(old, "Suspended") and not _condition_true(new, "Suspended")
     if (
         old_start is not None
         and old_start != _parse_time(ns.get("startTime"))
         and new_spec.get("suspend") is not True
+        and not resuming
     ):
         out.append(
             errors.required("status.startTime", "startTime cannot be removed for unsuspended job")
