@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import queue
+import random
 import re
 import signal
 import socket
@@ -201,6 +202,9 @@ class Cluster:
         self.port = port or free_port()
         # API-level tests run the control plane only (0); node tests ask for the kubelet (1).
         self.nodes = nodes
+        # A pod range of its own, so a node cluster never collides with another one running
+        # on the machine at the same time (its bridge and guard chain are named per data dir).
+        self.pod_cidr = f"10.244.{random.randint(1, 249)}.0/24"
         self.cache_dir = data_dir.parent / f"{data_dir.name}-kubectl-cache"
         self.proc: subprocess.Popen[bytes] | None = None
         self._up_log = data_dir.parent / f"{data_dir.name}-up.log"
@@ -220,6 +224,7 @@ class Cluster:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         argv = [sys.executable, "-m", "steersman", "up", "--data-dir", str(self.data_dir)]
         argv += ["--secure-port", str(self.port), "--nodes", str(self.nodes)]
+        argv += ["--pod-cidr", self.pod_cidr]
         with open(self._up_log, "ab") as log:
             self.proc = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

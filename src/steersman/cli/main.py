@@ -189,6 +189,10 @@ def scheduler(kubeconfig: Path, config: Path | None, leader_elect: bool, verbosi
     help="run (or reuse) a containerd of our own under DIR, with CNI and the egress guard",
 )
 @click.option("--service-cluster-ip-range", default="10.96.0.0/12", show_default=True)
+@click.option("--cni-bridge", default="steersman0", show_default=True, hidden=True)
+@click.option(
+    "--egress-guard-chain", default="STEERSMAN-EGRESS-GUARD", show_default=True, hidden=True
+)
 @click.option(
     "--pod-manifest-path",
     type=click.Path(path_type=Path),
@@ -221,6 +225,8 @@ def kubelet(
     container_runtime_endpoint: str | None,
     containerd_dir: Path | None,
     service_cluster_ip_range: str,
+    cni_bridge: str,
+    egress_guard_chain: str,
     pod_manifest_path: Path | None,
     port: int,
     tls_cert_file: Path | None,
@@ -265,6 +271,8 @@ def kubelet(
                 containerd_dir.resolve(),
                 pod_cidr=pod_cidr,
                 service_cidr=service_cluster_ip_range,
+                bridge=cni_bridge,
+                guard_chain=egress_guard_chain,
             )
             await node.start()
             config.container_runtime_endpoint = node.address
@@ -339,17 +347,27 @@ def _taint(text: str) -> dict[str, str]:
     type=click.IntRange(0),
     help="0: control plane only; 1: also a kubelet with containerd on this machine",
 )
+@click.option("--pod-cidr", default="10.244.0.0/24", show_default=True, help="the node's pods")
 @click.option(
     "--detach", is_flag=True, help="return once the cluster is ready; stop it with `steersman down`"
 )
 @click.option("-v", "--v", "verbosity", default=0, type=int)
-def up(data_dir: Path | None, secure_port: int, nodes: int, detach: bool, verbosity: int) -> None:
+def up(
+    data_dir: Path | None,
+    secure_port: int,
+    nodes: int,
+    pod_cidr: str,
+    detach: bool,
+    verbosity: int,
+) -> None:
     """Start a local cluster and keep it running."""
     from steersman.cli.up import Cluster
 
     _logging(verbosity)
     try:
-        cluster = Cluster(data_dir or default_data_dir(), secure_port=secure_port, nodes=nodes)
+        cluster = Cluster(
+            data_dir or default_data_dir(), secure_port=secure_port, nodes=nodes, pod_cidr=pod_cidr
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     sys.exit(cluster.up(detach=detach))

@@ -12,6 +12,7 @@ Invariants:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -27,6 +28,7 @@ READY_TIMEOUT = 30.0
 STOP_GRACE = 5.0
 KUBELET_STOP_GRACE = 60.0  # a clean kubelet stop removes every pod and stops containerd
 POD_CIDR = "10.244.0.0/24"
+DEFAULT_DIRS = Path("/var/lib/steersman")
 
 
 def _kubelet_port() -> int:
@@ -88,13 +90,26 @@ class Component:
 
 
 class Cluster:
-    def __init__(self, data_dir: Path, *, secure_port: int = 6443, nodes: int = 1) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        secure_port: int = 6443,
+        nodes: int = 1,
+        pod_cidr: str = POD_CIDR,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.secure_port = secure_port
         if nodes > 1:
             raise ValueError("--nodes above 1 is not supported yet (one node per machine)")
         self.nodes = nodes
+        self.pod_cidr = pod_cidr
         self.node_name = socket.gethostname().lower()
+        # Network plumbing named after the data dir, so clusters of different dirs (tests)
+        # never share a bridge or a guard chain. Linux interface names have 15 characters.
+        tag = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:8]
+        self.bridge = "steersman0" if self.data_dir == DEFAULT_DIRS else f"st-{tag}"
+        self.guard_chain = f"STEERSMAN-GUARD-{tag.upper()}"
         self.kubeconfig = self.data_dir / "admin.kubeconfig"
         self.pid_file = self.data_dir / "up.pid"
         self._stopping = False
@@ -182,7 +197,11 @@ class Cluster:
                 "--containerd-dir",
                 str(self.data_dir / "containerd"),
                 "--pod-cidr",
-                POD_CIDR,
+                self.pod_cidr,
+                "--cni-bridge",
+                self.bridge,
+                "--egress-guard-chain",
+                self.guard_chain,
                 "--pod-manifest-path",
                 str(self.data_dir / "manifests"),
                 "--port",
@@ -282,6 +301,8 @@ class Cluster:
             str(self.secure_port),
             "--nodes",
             str(self.nodes),
+            "--pod-cidr",
+            self.pod_cidr,
         ]
         proc = subprocess.Popen(
             argv,

@@ -23,7 +23,7 @@ def test_node_registers_ready_with_runtime_facts(node_cluster: Cluster) -> None:
     conditions = {c["type"]: c for c in node["status"]["conditions"]}
     assert conditions["Ready"]["status"] == "True"
     assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://1.")
-    assert node["spec"]["podCIDR"] == "10.244.0.0/24"
+    assert node["spec"]["podCIDR"] == node_cluster.pod_cidr
     lease = node_cluster.kubectl_json(
         "get", "lease", node["metadata"]["name"], "-n", "kube-node-lease"
     )
@@ -36,7 +36,7 @@ def test_pod_runs_with_an_ip_conditions_and_events(node_cluster: Cluster, ns: st
     apply(node_cluster, ns, pod("web", "sleep 3600"))
     poll(lambda: phase(node_cluster, ns, "web") == "Running", what="pod running", timeout=30)
     p = get(node_cluster, ns, "web")
-    assert p["status"]["podIP"].startswith("10.244.0.")
+    assert p["status"]["podIP"].startswith(node_cluster.pod_cidr.rsplit(".", 2)[0] + ".")
     assert p["spec"]["nodeName"]
     conditions = {c["type"]: c["status"] for c in p["status"]["conditions"]}
     assert conditions == {
