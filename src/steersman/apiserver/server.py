@@ -12,8 +12,6 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import gc
 import logging
 import ssl
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from steersman.apiserver.context import ApiContext
 from steersman.apiserver.handlers.proxy import KubeletClientConfig
 from steersman.apiserver.metrics import ApiMetrics
 from steersman.storage import open_store
+from steersman.util.memory import release_startup_memory
 
 log = logging.getLogger("steersman.apiserver")
 
@@ -152,20 +151,6 @@ class ApiServer:
                 except Exception:  # compaction must never take the server down
                     log.exception("compaction to %d failed", previous)
             previous = current
-
-
-def release_startup_memory() -> None:
-    """Collect start-up's garbage and return the freed heap pages to the OS.
-
-    glibc keeps freed memory in its arenas for reuse; `malloc_trim(0)` releases every whole
-    free page (a one-off ~ms call). Elsewhere (musl, macOS) there is nothing to do.
-    """
-    gc.collect()
-    try:
-        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return
-    malloc_trim(0)
 
 
 def _first_service_ip(cidr: str) -> str:

@@ -27,6 +27,7 @@ from steersman.controllers.replicaset import ReplicaSetController
 from steersman.controllers.serviceaccount import ServiceAccountController
 from steersman.controllers.taint_eviction import TaintEvictionController
 from steersman.controllers.ttl_after_finished import TTLAfterFinishedController
+from steersman.util.memory import release_startup_memory
 
 log = logging.getLogger("steersman.controllers")
 
@@ -92,6 +93,7 @@ class ControllerManager:
         }
         try:
             async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._trim_after_sync(factory))
                 for name, run in controllers.items():
                     tg.create_task(self._keep_running(name, run))
                 for rec in recorders:
@@ -100,6 +102,11 @@ class ControllerManager:
             await factory.stop()
             if not self.leader_elect:
                 await client.close()
+
+    @staticmethod
+    async def _trim_after_sync(factory: InformerFactory) -> None:
+        await factory.wait_for_cache_sync()
+        release_startup_memory()
 
     def _ca_pem(self) -> str:
         from steersman.pki.kubeconfig import load_kubeconfig

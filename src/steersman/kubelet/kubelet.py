@@ -46,6 +46,7 @@ from steersman.kubelet.runtime.interface import CommandTimedOut, Runtime, Runtim
 from steersman.kubelet.sources.static import StaticPodSource
 from steersman.kubelet.stats import StatsProvider
 from steersman.kubelet.status_manager import StatusManager
+from steersman.util.memory import release_startup_memory
 
 log = logging.getLogger("steersman.kubelet")
 
@@ -263,6 +264,7 @@ class Kubelet:
         self.config.root_dir.mkdir(parents=True, exist_ok=True)
         try:
             await self.node_sync.register()
+            release_startup_memory()
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(self.node_sync.run())
                 tg.create_task(self.node_lease.run())

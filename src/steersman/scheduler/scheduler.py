@@ -27,6 +27,7 @@ from steersman.scheduler.plugins.default_preemption import fit_message
 from steersman.scheduler.profile import ProfileSpec, default_profile, registry
 from steersman.scheduler.queue import QueuedPodInfo, SchedulingQueue
 from steersman.scheduler.runtime import Framework
+from steersman.util.memory import release_startup_memory
 
 log = logging.getLogger("steersman.scheduler")
 
@@ -147,6 +148,7 @@ class Scheduler:
         self.factory.start()
         await self.nodes.synced.wait()
         await self.pods.synced.wait()
+        release_startup_memory()
         async with asyncio.TaskGroup() as tg:
             for recorder in self.recorders.values():
                 tg.create_task(recorder.run())
