@@ -8,6 +8,8 @@ Invariants:
   10 minutes is not created again: the existing Event's count and lastTimestamp are patched.
 - Event names are `<object name>.<hex of the first occurrence's Unix nanoseconds>`, in the
   involved object's namespace (`default` for cluster-scoped objects).
+- Spam filter (client-go's EventSourceObjectSpamFilter): per source and involved object, a token
+  bucket of 25 events refilled at one per 5 minutes; events beyond it are dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ WARNING = "Warning"
 _AGGREGATION_WINDOW = 600.0
 _CACHE_SIZE = 4096
 _QUEUE_SIZE = 1000
+SPAM_BURST = 25
+SPAM_REFILL_SECONDS = 300.0
 
 
 def object_reference(obj: dict[str, Any], field_path: str = "") -> dict[str, Any]:
@@ -69,6 +73,26 @@ class EventRecorder:
         self.host = host
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_QUEUE_SIZE)
         self._seen: OrderedDict[tuple[str, ...], _Seen] = OrderedDict()
+        self._buckets: OrderedDict[tuple[str, ...], tuple[float, float]] = OrderedDict()
+
+    def _allow(self, ref: dict[str, Any]) -> bool:
+        key = (
+            ref.get("kind", ""),
+            ref.get("namespace", ""),
+            ref.get("name", ""),
+            ref.get("uid", ""),
+        )
+        now = time.monotonic()
+        tokens, last = self._buckets.get(key, (float(SPAM_BURST), now))
+        tokens = min(float(SPAM_BURST), tokens + (now - last) / SPAM_REFILL_SECONDS)
+        if tokens < 1.0:
+            self._buckets[key] = (tokens, now)
+            return False
+        self._buckets[key] = (tokens - 1.0, now)
+        self._buckets.move_to_end(key)
+        while len(self._buckets) > _CACHE_SIZE:
+            self._buckets.popitem(last=False)
+        return True
 
     def event(
         self,
@@ -80,6 +104,9 @@ class EventRecorder:
         field_path: str = "",
     ) -> None:
         ref = object_reference(obj, field_path)
+        if not self._allow(ref):
+            log.debug("event dropped (spam filter): %s %s", reason, message)
+            return
         try:
             self._queue.put_nowait(
                 {"ref": ref, "type": type_, "reason": reason, "message": message, "at": _now()}

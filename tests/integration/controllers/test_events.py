@@ -57,3 +57,22 @@ async def test_events_are_created_then_aggregated() -> None:
             assert len(selected["items"]) == 2
         finally:
             await client.close()
+
+
+async def test_spam_filter_keeps_25_events_per_object() -> None:
+    async with running_apiserver() as srv:
+        client = RestClient(srv.base_url)
+        try:
+            owner = {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {"name": "rs", "namespace": "default", "uid": "u-1"},
+            }
+            recorder = EventRecorder(client, "replicaset-controller")
+            for i in range(40):
+                recorder.event(owner, "Normal", "SuccessfulCreate", f"Created pod: rs-{i}")
+            await recorder.flush()
+            events = (await client.get("/api/v1/namespaces/default/events"))["items"]
+            assert len(events) == 25
+        finally:
+            await client.close()
