@@ -17,6 +17,7 @@ from steersman.client.events import EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import RestClient
 from steersman.controllers.cronjob import CronJobController
+from steersman.controllers.daemonset import DaemonSetController
 from steersman.controllers.deployment import DeploymentController
 from steersman.controllers.garbagecollector import GarbageCollector
 from steersman.controllers.job import JobController
@@ -25,6 +26,7 @@ from steersman.controllers.nodelifecycle import NodeLifecycleController
 from steersman.controllers.podgc import PodGCController
 from steersman.controllers.replicaset import ReplicaSetController
 from steersman.controllers.serviceaccount import ServiceAccountController
+from steersman.controllers.statefulset import StatefulSetController
 from steersman.controllers.taint_eviction import TaintEvictionController
 from steersman.controllers.ttl_after_finished import TTLAfterFinishedController
 from steersman.util.memory import release_startup_memory
@@ -73,6 +75,10 @@ class ControllerManager:
             ).run,
             "garbagecollector": GarbageCollector(client, factory).run,
             "job": JobController(client, factory, recorder("job-controller")).run,
+            "statefulset": StatefulSetController(
+                client, factory, recorder("statefulset-controller")
+            ).run,
+            "daemonset": DaemonSetController(client, factory, recorder("daemonset-controller")).run,
             "cronjob": CronJobController(client, factory, recorder("cronjob-controller")).run,
             "ttl-after-finished": TTLAfterFinishedController(
                 client, factory, recorder("ttl-after-finished-controller")
