@@ -75,6 +75,12 @@ class NodeInfo:
         # so affinity plugins look only at these.
         self.pods_with_affinity: list[Obj] = []
         self.pods_with_required_anti_affinity: list[Obj] = []
+        taints = (node.get("spec") or {}).get("taints") or []
+        # Split once per node object: filters read only the hard ones, scores the soft ones.
+        self.hard_taints: list[Obj] = [
+            t for t in taints if t.get("effect") in ("NoSchedule", "NoExecute")
+        ]
+        self.soft_taints: list[Obj] = [t for t in taints if t.get("effect") == "PreferNoSchedule"]
 
     @property
     def labels(self) -> dict[str, str]:
@@ -122,6 +128,8 @@ class NodeInfo:
         out.requested = dict(self.requested)
         out.non_zero_requested = dict(self.non_zero_requested)
         out.used_ports = set(self.used_ports)
+        out.hard_taints = self.hard_taints
+        out.soft_taints = self.soft_taints
         out.pods_with_affinity = list(self.pods_with_affinity)
         out.pods_with_required_anti_affinity = list(self.pods_with_required_anti_affinity)
         return out

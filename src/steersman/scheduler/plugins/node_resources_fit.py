@@ -33,11 +33,13 @@ def insufficient(pod: Obj, node: NodeInfo, requests: dict[str, int] | None = Non
     reasons = []
     if len(node.pods) + 1 > node.allowed_pods():
         reasons.append("Too many pods")
-    for name, want in sorted((requests if requests is not None else pod_requests(pod)).items()):
-        if want <= 0 or name == PODS:
-            continue
-        if node.requested.get(name, 0) + want > node.allocatable.get(name, 0):
-            reasons.append(f"Insufficient {name}")
+    requested, allocatable = node.requested, node.allocatable
+    short = [
+        name
+        for name, want in (requests if requests is not None else pod_requests(pod)).items()
+        if want > 0 and name != PODS and requested.get(name, 0) + want > allocatable.get(name, 0)
+    ]
+    reasons.extend(f"Insufficient {name}" for name in sorted(short))
     return reasons
 
 

@@ -3,10 +3,12 @@ tolerate; prefer nodes with fewer untolerated PreferNoSchedule taints."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from steersman.scheduler.framework import (
     SUCCESS,
+    Code,
     CycleState,
     NodeInfo,
     Status,
@@ -46,9 +48,10 @@ class TaintToleration:
     name = "TaintToleration"
 
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
-        taints = (node.node.get("spec") or {}).get("taints") or []
+        if not node.hard_taints:
+            return SUCCESS
         tolerations = (pod.get("spec") or {}).get("tolerations") or []
-        taint = untolerated(taints, tolerations, ("NoSchedule", "NoExecute"))
+        taint = untolerated(node.hard_taints, tolerations, ("NoSchedule", "NoExecute"))
         if taint is None:
             return SUCCESS
         return unschedulable(
@@ -56,8 +59,14 @@ class TaintToleration:
             resolvable=False,
         )
 
+    def pre_score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
+        """Skip when no node has a PreferNoSchedule taint (every score would be equal)."""
+        return SUCCESS if any(n.soft_taints for n in nodes) else Status(Code.SKIP)
+
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
-        taints = (node.node.get("spec") or {}).get("taints") or []
+        taints = node.soft_taints
+        if not taints:
+            return 0
         tolerations = [
             t
             for t in (pod.get("spec") or {}).get("tolerations") or []
