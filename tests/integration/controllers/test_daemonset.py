@@ -196,7 +196,11 @@ async def test_places_one_pod_per_eligible_node(env: tuple[RestClient, Kubelet])
     }
     (pod,) = (await pods_by_node(client, "agent"))["n1"]
     assert pod["metadata"]["generateName"] == "agent-"
-    assert pod["metadata"]["labels"] == {"app": "agent", "controller-revision-hash": hash_}
+    assert pod["metadata"]["labels"] == {
+        "app": "agent",
+        "controller-revision-hash": hash_,
+        "pod-template-generation": "1",
+    }
     assert pod["metadata"]["ownerReferences"][0]["uid"] == ds["metadata"]["uid"]
     assert pod["spec"]["affinity"] == {
         "nodeAffinity": {
