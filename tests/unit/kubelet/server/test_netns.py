@@ -19,6 +19,7 @@ import socket, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 print(s.getsockname()[1], flush=True)
 c, _ = s.accept(); c.sendall(b"inside:" + c.recv(100)); c.close()
+sys.stdin.read()  # stay alive (and keep the namespace) until the test is done
 """
 
 
@@ -41,6 +42,7 @@ async def test_connects_inside_another_namespace_and_comes_back() -> None:
             SERVER,
         ],
         stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
     )
     try:
         assert proc.stdout is not None
