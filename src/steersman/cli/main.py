@@ -19,7 +19,6 @@ from typing import Any
 import click
 
 from steersman import GIT_VERSION
-from steersman.cli.images import images
 
 
 def default_data_dir() -> Path:
@@ -37,13 +36,33 @@ def run_async(coro: object) -> None:
         asyncio.run(coro)  # type: ignore[arg-type]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """Subcommand groups imported only when used, so that long-running components do not
+    carry modules they never need (the images tooling pulls in tarfile, tomllib, ...)."""
+
+    lazy: dict[str, str] = {"images": "steersman.cli.images:images"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(GIT_VERSION, prog_name="steersman")
 def cli() -> None:
     """steersman: Kubernetes, written in Python."""
-
-
-cli.add_command(images)
 
 
 @cli.command()

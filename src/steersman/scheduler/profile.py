@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from steersman.scheduler.framework import Plugin
 from steersman.scheduler.plugins.default_binder import DefaultBinder
 from steersman.scheduler.plugins.node_affinity import NodeAffinity
@@ -107,6 +105,8 @@ def default_profile(name: str = DEFAULT_SCHEDULER) -> ProfileSpec:
 def load_config(path: Path | None) -> list[ProfileSpec]:
     if path is None:
         return [default_profile()]
+    import yaml  # only when a configuration file is given
+
     doc = yaml.safe_load(path.read_text()) or {}
     if doc.get("kind") != "KubeSchedulerConfiguration":
         raise ValueError(f"{path}: kind must be KubeSchedulerConfiguration")
