@@ -577,3 +577,20 @@ def test_host_port_and_host_network(node_cluster: Cluster, ns: str) -> None:
             return b""
 
     assert poll(fetch, what="hostPort", timeout=15) == b"via-host-port\n"
+
+
+def test_exec_with_a_terminal(node_cluster: Cluster, ns: str) -> None:
+    apply(node_cluster, ns, pod("shell", "sleep 3600"))
+    poll(lambda: phase(node_cluster, ns, "shell") == "Running", what="running", timeout=30)
+    # `script` gives kubectl a terminal, as a user's shell would.
+    command = f"kubectl exec -it shell -n {ns} -- sh -c 'tty; echo sum=$((20+22))'"
+    res = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        env=node_cluster.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        input="",
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "/dev/pts/" in res.stdout and "sum=42" in res.stdout

@@ -23,6 +23,7 @@ import errno
 import fcntl
 import os
 import pty
+import shutil
 import struct
 import termios
 import tty as tty_mod
@@ -185,15 +186,20 @@ async def spawn_local(
     master, slave = pty.openpty()
     if raw:
         tty_mod.setraw(slave)
+    # A new session whose controlling terminal is the pty, so job control and SIGWINCH reach
+    # the child. util-linux `setsid --ctty` does it in the child; a Python preexec_fn cannot
+    # run there under uvloop (the kubelet's loop).
+    launcher = ["setsid", "--ctty"] if shutil.which("setsid") else []
     try:
         proc = await asyncio.create_subprocess_exec(
+            *launcher,
             *command,
             stdin=slave,
             stdout=slave,
             stderr=slave,
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            preexec_fn=_controlling_tty,
+            preexec_fn=None if launcher else _controlling_tty,
         )
     except BaseException:
         os.close(master)
