@@ -19,12 +19,15 @@ from steersman.client.rest import RestClient
 from steersman.controllers.cronjob import CronJobController
 from steersman.controllers.daemonset import DaemonSetController
 from steersman.controllers.deployment import DeploymentController
+from steersman.controllers.endpoints import EndpointsController
+from steersman.controllers.endpointslice import EndpointSliceController
 from steersman.controllers.garbagecollector import GarbageCollector
 from steersman.controllers.job import JobController
 from steersman.controllers.namespace import NamespaceController
 from steersman.controllers.nodelifecycle import NodeLifecycleController
 from steersman.controllers.podgc import PodGCController
 from steersman.controllers.replicaset import ReplicaSetController
+from steersman.controllers.resourcequota import ResourceQuotaController
 from steersman.controllers.serviceaccount import ServiceAccountController
 from steersman.controllers.statefulset import StatefulSetController
 from steersman.controllers.taint_eviction import TaintEvictionController
@@ -72,6 +75,13 @@ class ControllerManager:
         controllers: dict[str, Callable[[], Awaitable[None]]] = {
             "deployment": DeploymentController(
                 client, factory, recorder("deployment-controller")
+            ).run,
+            "endpoints": EndpointsController(client, factory, recorder("endpoint-controller")).run,
+            "endpointslice": EndpointSliceController(
+                client, factory, recorder("endpoint-slice-controller")
+            ).run,
+            "resourcequota": ResourceQuotaController(
+                client, factory, recorder("resourcequota-controller")
             ).run,
             "garbagecollector": GarbageCollector(client, factory).run,
             "job": JobController(client, factory, recorder("job-controller")).run,
