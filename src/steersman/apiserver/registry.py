@@ -204,6 +204,8 @@ class Registry:
             raise errors.invalid_error(self.info.kind, meta.get("name", ""), errs, self.info.group)
         if self.info.namespaced:
             await self.namespaces.check_can_create(namespace)
+            if self.info.resource != "resourcequotas" and not opts.internal:
+                await self._admit_quota(namespace, obj, dry_run=opts.dry_run)
         await self.strategy.before_create(obj, dry_run=opts.dry_run)
         if opts.dry_run:
             return obj
@@ -220,6 +222,44 @@ class Registry:
             await self.strategy.after_create_failed(obj)
             raise
         return codec.decode(kv)
+
+    async def _admit_quota(self, namespace: str, obj: dict[str, Any], *, dry_run: bool) -> None:
+        """ResourceQuota admission for a create: refuse what would exceed a quota of the
+        namespace (403, Kubernetes' wording), else charge the quotas' status.used before the
+        object is written (compare-and-swap on each quota, retried on conflicts)."""
+        from steersman.api import quota
+
+        prefix = f"/registry/resourcequotas/{namespace}/"
+        for _ in range(3):
+            listed = await self.store.list(prefix)
+            if not listed.items:
+                return
+            quotas = [codec.decode(kv) for kv in listed.items]
+            decision = quota.admit(quotas, obj, None, group_resource=self.info.group_resource)
+            if decision.error is not None:
+                raise errors.forbidden_error(
+                    self.info.resource,
+                    obj["metadata"].get("name", ""),
+                    decision.error,
+                    self.info.group,
+                )
+            if dry_run or not decision.updated:
+                return
+            revisions = {(codec.decode(kv)["metadata"]["name"]): kv for kv in listed.items}
+            try:
+                for updated in decision.updated:
+                    kv = revisions[updated["metadata"]["name"]]
+                    await self.store.update(
+                        kv.key,
+                        codec.encode_for_storage(updated),
+                        expected_revision=kv.mod_revision,
+                    )
+            except ConflictError:
+                continue
+            return
+        raise errors.conflict_error(
+            "resourcequotas", "", "Operation cannot be fulfilled: quota changed under the request"
+        )
 
     def _check_namespace_of_body(self, namespace: str, meta: dict[str, Any]) -> None:
         if self.info.namespaced:
