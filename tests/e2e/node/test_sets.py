@@ -77,3 +77,38 @@ def test_daemonset_runs_one_pod_per_node(node_cluster: Cluster, ns: str) -> None
         "node.kubernetes.io/not-ready" in tolerations
         and "node.kubernetes.io/unreachable" in tolerations
     )
+
+
+def test_service_endpoints_and_slices_follow_ready_pods(node_cluster: Cluster, ns: str) -> None:
+    c = node_cluster
+    c.kubectl(
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        ns,
+        f"--image={IMAGE}",
+        "--replicas=2",
+        "--",
+        "sleep",
+        "3600",
+    )
+    c.kubectl("rollout", "status", "deployment/web", "-n", ns, "--timeout=90s", timeout=120)
+    c.kubectl("expose", "deployment", "web", "-n", ns, "--port=80", "--target-port=8080")
+    pod_ips = sorted(
+        p["status"]["podIP"]
+        for p in c.kubectl_json("get", "pods", "-n", ns, "-l", "app=web")["items"]
+    )
+
+    def addresses() -> list[str]:
+        ep = c.kubectl_json("get", "endpoints", "web", "-n", ns)
+        return sorted(a["ip"] for s in ep.get("subsets") or [] for a in s.get("addresses") or [])
+
+    assert poll(addresses, what="endpoints", timeout=30) == pod_ips
+    slices = c.kubectl_json(
+        "get", "endpointslices", "-n", ns, "-l", "kubernetes.io/service-name=web"
+    )["items"]
+    assert sorted(a for s in slices for e in s["endpoints"] for a in e["addresses"]) == pod_ips
+    assert all(e["conditions"]["ready"] for s in slices for e in s["endpoints"])
+    row = c.kubectl("get", "endpoints", "web", "-n", ns, "--no-headers").stdout.split()
+    assert row[0] == "web" and ":8080" in row[1]
