@@ -287,6 +287,16 @@ RESOURCES: tuple[ResourceInfo, ...] = (
         subs=(_status("CronJob"),),
     ),
     _r("batch", "v1", "jobs", "Job", categories=("all",), subs=(_status("Job"),)),
+    # autoscaling/v2
+    _r(
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        short=("hpa",),
+        categories=("all",),
+        subs=(_status("HorizontalPodAutoscaler"),),
+    ),
     # coordination.k8s.io/v1
     _r("coordination.k8s.io", "v1", "leases", "Lease", package="coordination"),
     # discovery.k8s.io/v1
@@ -405,6 +415,7 @@ GROUP_ORDER: tuple[str, ...] = (
     "",
     "apps",
     "events.k8s.io",
+    "autoscaling",
     "batch",
     "policy",
     "rbac.authorization.k8s.io",

@@ -22,6 +22,7 @@ from steersman.controllers.deployment import DeploymentController
 from steersman.controllers.endpoints import EndpointsController
 from steersman.controllers.endpointslice import EndpointSliceController
 from steersman.controllers.garbagecollector import GarbageCollector
+from steersman.controllers.horizontalpodautoscaler import HorizontalPodAutoscalerController
 from steersman.controllers.job import JobController
 from steersman.controllers.namespace import NamespaceController
 from steersman.controllers.nodelifecycle import NodeLifecycleController
@@ -84,6 +85,9 @@ class ControllerManager:
                 client, factory, recorder("resourcequota-controller")
             ).run,
             "garbagecollector": GarbageCollector(client, factory).run,
+            "horizontalpodautoscaler": HorizontalPodAutoscalerController(
+                client, factory, recorder("horizontal-pod-autoscaler")
+            ).run,
             "job": JobController(client, factory, recorder("job-controller")).run,
             "statefulset": StatefulSetController(
                 client, factory, recorder("statefulset-controller")

@@ -27,6 +27,14 @@ UPSTREAM: dict[tuple[str, str], list[str]] = {
         "Readiness Gates:string:1",
     ],
     ("", "PodTemplate"): ["Containers:string:0", "Images:string:0", "Pod Labels:string:0"],
+    ("autoscaling", "HorizontalPodAutoscaler"): [
+        "Reference:string:0",
+        "Targets:string:0",
+        "MinPods:string:0",
+        "MaxPods:integer:0",
+        "Replicas:integer:0",
+        "Age:string:0",
+    ],
     ("policy", "PodDisruptionBudget"): [
         "Min Available:string:0",
         "Max Unavailable:string:0",

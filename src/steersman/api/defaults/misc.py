@@ -106,7 +106,26 @@ def default_storage_class(obj: Obj) -> None:
         obj["volumeBindingMode"] = "Immediate"
 
 
+def default_horizontal_pod_autoscaler(obj: Obj) -> None:
+    """SetDefaults_HorizontalPodAutoscaler (autoscaling/v2): one replica at least, and CPU at
+    80% utilization when no metric is given."""
+    spec = obj.setdefault("spec", {})
+    if spec.get("minReplicas") is None:
+        spec["minReplicas"] = 1
+    if not spec.get("metrics"):
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 80},
+                },
+            }
+        ]
+
+
 _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
+    ("autoscaling", "HorizontalPodAutoscaler"): default_horizontal_pod_autoscaler,
     ("discovery.k8s.io", "EndpointSlice"): default_endpoint_slice,
     ("networking.k8s.io", "NetworkPolicy"): default_network_policy,
     ("networking.k8s.io", "IngressClass"): default_ingress_class,

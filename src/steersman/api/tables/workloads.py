@@ -160,6 +160,48 @@ def _cronjob_cells(o: Obj, now: datetime.datetime) -> Cells:
     ]
 
 
+def _hpa_metric(spec_metric: Obj, current: Obj | None) -> str:
+    """One TARGETS entry as kubectl's printer writes it (cpu: 12%/80%, <unknown> when no
+    current value is known)."""
+    kind = _str(spec_metric.get("type"))
+    if kind == "Resource":
+        resource = _map(spec_metric.get("resource"))
+        target = _map(resource.get("target"))
+        name = _str(resource.get("name"))
+        cur = _map(_map((current or {}).get("resource")).get("current"))
+        if target.get("averageUtilization") is not None:
+            have = cur.get("averageUtilization")
+            shown = f"{have}%" if have is not None else "<unknown>"
+            return f"{name}: {shown}/{target['averageUtilization']}%"
+        have = cur.get("averageValue")
+        shown = _str(have) if have is not None else "<unknown>"
+        return f"{name}: {shown}/{_str(target.get('averageValue'))}"
+    return "<unknown>/<unknown>"
+
+
+def _hpa_cells(o: Obj, now: datetime.datetime) -> Cells:
+    spec = _map(o.get("spec"))
+    status = _map(o.get("status"))
+    ref = _map(spec.get("scaleTargetRef"))
+    metrics = _list(spec.get("metrics"))
+    currents = _list(status.get("currentMetrics"))
+    targets = [
+        _hpa_metric(_map(m), _map(currents[i]) if i < len(currents) else None)
+        for i, m in enumerate(metrics)
+    ]
+    shown = ", ".join(targets[:2]) + (f" + {len(targets) - 2} more..." if len(targets) > 2 else "")
+    min_replicas = spec.get("minReplicas")
+    return [
+        _name(o),
+        f"{_str(ref.get('kind'))}/{_str(ref.get('name'))}",
+        shown or "<none>",
+        str(min_replicas) if min_replicas is not None else "<unset>",
+        _int(spec.get("maxReplicas")),
+        _int(status.get("currentReplicas")),
+        _age(o, now),
+    ]
+
+
 def _controller_revision_cells(o: Obj, now: datetime.datetime) -> Cells:
     controller = "<none>"
     for ref in _list(_get(o, "metadata", "ownerReferences")):
@@ -300,5 +342,17 @@ PRINTERS: Printers = {
             AGE,
         ),
         _pdb_cells,
+    ),
+    ("autoscaling", "HorizontalPodAutoscaler"): _Printer(
+        (
+            NAME,
+            _s("Reference", "Reference to the scaled object"),
+            _s("Targets", "Current and target values of the metrics"),
+            _s("MinPods", "Lower limit for the number of pods"),
+            _i("MaxPods", "Upper limit for the number of pods"),
+            _i("Replicas", "Current number of replicas"),
+            AGE,
+        ),
+        _hpa_cells,
     ),
 }
