@@ -81,10 +81,11 @@ class NodeInfo:
             t for t in taints if t.get("effect") in ("NoSchedule", "NoExecute")
         ]
         self.soft_taints: list[Obj] = [t for t in taints if t.get("effect") == "PreferNoSchedule"]
+        self._labels: dict[str, str] = (node.get("metadata") or {}).get("labels") or {}
 
     @property
     def labels(self) -> dict[str, str]:
-        return (self.node.get("metadata") or {}).get("labels") or {}
+        return self._labels
 
     def add_pod(self, pod: Obj) -> None:
         self.pods.append(pod)
@@ -128,6 +129,7 @@ class NodeInfo:
         out.requested = dict(self.requested)
         out.non_zero_requested = dict(self.non_zero_requested)
         out.used_ports = set(self.used_ports)
+        out._labels = self._labels
         out.hard_taints = self.hard_taints
         out.soft_taints = self.soft_taints
         out.pods_with_affinity = list(self.pods_with_affinity)

@@ -385,6 +385,10 @@ class InterPodAffinity:
         has_constraints = bool(info.preferred_affinity or info.preferred_anti_affinity)
         if self.ignore_preferred_terms_of_existing_pods and not has_constraints:
             return Status(Code.SKIP)
+        if not has_constraints and not any(
+            n.pods_with_affinity for n in self._all_nodes(state, nodes)
+        ):
+            return Status(Code.SKIP)  # nothing anywhere could score: every node ties
         info.preferred_affinity = [self._merge_weighted(t) for t in info.preferred_affinity]
         info.preferred_anti_affinity = [
             self._merge_weighted(t) for t in info.preferred_anti_affinity

@@ -57,6 +57,9 @@ class NodeResourcesFit:
             {"utilization": 0, "score": 10},
             {"utilization": 100, "score": 0},
         ]
+        self._least_allocated_cpu_memory = self.strategy == "LeastAllocated" and [
+            (r["name"], int(r.get("weight", 1))) for r in self.resources
+        ] == [(CPU, 1), (MEMORY, 1)]
         self.shape = [
             (int(p["utilization"]), int(p["score"]) * MAX_NODE_SCORE // 10) for p in shape
         ]
@@ -85,6 +88,18 @@ class NodeResourcesFit:
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         want = requests_of(state, pod, non_zero=True)
+        if self._least_allocated_cpu_memory:
+            # The default (LeastAllocated on cpu and memory, weight 1 each), without loops.
+            allocatable, used = node.allocatable, node.non_zero_requested
+            total = weights = 0
+            for name in (CPU, MEMORY):
+                capacity = allocatable.get(name, 0)
+                if capacity:
+                    requested = used.get(name, 0) + want.get(name, 0)
+                    if requested <= capacity:
+                        total += (capacity - requested) * MAX_NODE_SCORE // capacity
+                    weights += 1
+            return total // weights if weights else 0
         total = weights = 0
         for res in self.resources:
             name, weight = res["name"], int(res.get("weight", 1))
