@@ -308,8 +308,13 @@ async def test_min_replicas_apply_without_metrics(
         return await replicas_of(c) == 3
 
     await until(raised)
-    reasons = {m for r, m in await events(c) if r == "SuccessfulRescale"}
-    assert "New size: 3; reason: Current number of replicas below Spec.MinReplicas" in reasons
+
+    async def rescale_event() -> bool:
+        # Events are written asynchronously, after the scale itself.
+        reasons = {m for r, m in await events(c) if r == "SuccessfulRescale"}
+        return "New size: 3; reason: Current number of replicas below Spec.MinReplicas" in reasons
+
+    await until(rescale_event)
 
 
 async def test_behavior_policies_limit_scale_down(
