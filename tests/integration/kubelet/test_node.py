@@ -163,6 +163,11 @@ async def test_status_keeps_transition_times_and_skips_unchanged_writes(
     api = RestClient(server.base_url)
     try:
         async with kubelet(server, tmp_path) as k:
+            # The first status post after registration is always written: wait for it.
+            for _ in range(100):
+                if k.node_sync._last_reported is not None:
+                    break
+                await asyncio.sleep(0.02)
             first = await api.get("/api/v1/nodes/node-a")
             await asyncio.sleep(0.7)
             later = await api.get("/api/v1/nodes/node-a")
