@@ -253,6 +253,8 @@ async def test_places_one_pod_per_eligible_node(env: tuple[RestClient, Kubelet])
                 s.get("desiredNumberScheduled") == 2
                 and s.get("numberAvailable") == 2
                 and s.get("updatedNumberScheduled") == 2
+                # The pod leaving n1 counts as misscheduled until it is gone.
+                and s.get("numberMisscheduled") == 0
             ),
         )
     )
