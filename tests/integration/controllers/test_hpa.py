@@ -290,6 +290,7 @@ async def test_scales_up_within_limits(start: Callable[..., Awaitable[RestClient
         return hpa if await replicas_of(c) == 10 and limited[1] == "TooManyReplicas" else None
 
     await until(at_max)
+    await asyncio.sleep(1.0)  # events are written asynchronously
     reasons = {m for r, m in await events(c) if r == "SuccessfulRescale"}
     assert (
         "New size: 4; reason: cpu resource utilization (percentage of request) above target"

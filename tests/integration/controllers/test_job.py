@@ -381,8 +381,13 @@ async def test_suspend_and_resume(env: Harness) -> None:
         return "active" not in st and not await pods_of(env.client, "sleepy")
 
     await until(stopped)
-    reasons = [r for _, r, _ in await events_for(env.client, "sleepy")]
-    assert {"Suspended", "Resumed", "SuccessfulDelete"} <= set(reasons)
+
+    async def all_events() -> bool:
+        # Events are written asynchronously, after what they report.
+        reasons = {r for _, r, _ in await events_for(env.client, "sleepy")}
+        return {"Suspended", "Resumed", "SuccessfulDelete"} <= reasons
+
+    await until(all_events)
 
 
 async def test_orphan_pod_loses_tracking_finalizer(env: Harness) -> None:

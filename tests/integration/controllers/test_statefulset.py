@@ -223,7 +223,7 @@ async def test_ordered_ready_creation_identity_and_status(
             "blockOwnerDeletion": True,
         }
     ]
-    await asyncio.sleep(0.2)  # let the recorder write
+    await asyncio.sleep(1.0)  # let the recorder write (events are asynchronous)
     messages = {(e["reason"], e["message"]) for e in await events_for(client, "web")}
     assert ("SuccessfulCreate", "create Pod web-0 in StatefulSet web successful") in messages
     assert ("SuccessfulCreate", "create Pod web-2 in StatefulSet web successful") in messages
@@ -263,7 +263,7 @@ async def test_scale_down_deletes_in_reverse_order(env: tuple[RestClient, Kubele
         )
     )
     assert st["currentReplicas"] == 1
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # events are written asynchronously
     deletes = [
         e["message"] for e in await events_for(client, "db") if e["reason"] == "SuccessfulDelete"
     ]
@@ -431,7 +431,7 @@ async def test_claims_start_ordinal_and_scale_retention(env: tuple[RestClient, K
     assert set(claims) == {"www-vol-5", "www-vol-6"}
     assert claims["www-vol-5"]["metadata"]["labels"] == {"app": "vol"}
     assert not claims["www-vol-5"]["metadata"].get("ownerReferences")
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # events are written asynchronously
     messages = {e["message"] for e in await events_for(client, "vol")}
     assert "create Claim www-vol-5 Pod vol-5 in StatefulSet vol success" in messages
 
