@@ -32,3 +32,96 @@ def test_hpa_is_served_and_enforces_min_replicas(kubectl: Any, kubectl_json: Any
         what="scaled to minReplicas",
         timeout=40,
     )
+
+
+def test_kubectl_autoscale_creates_through_autoscaling_v1(
+    kubectl: Any, kubectl_json: Any, ns: str
+) -> None:
+    kubectl("create", "deployment", "api", "-n", ns, "--image=busybox:1")
+    out = kubectl("autoscale", "deployment/api", "-n", ns, "--min=2", "--max=4", "--cpu-percent=60")
+    assert "horizontalpodautoscaler.autoscaling/api autoscaled" in out.stdout
+    v1 = kubectl_json("get", "horizontalpodautoscalers.v1.autoscaling", "api", "-n", ns)
+    assert v1["apiVersion"] == "autoscaling/v1"
+    assert v1["spec"]["targetCPUUtilizationPercentage"] == 60
+    assert v1["spec"]["minReplicas"] == 2 and v1["spec"]["maxReplicas"] == 4
+    v2 = kubectl_json("get", "horizontalpodautoscalers.v2.autoscaling", "api", "-n", ns)
+    assert v2["spec"]["metrics"] == [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": 60},
+            },
+        }
+    ]
+    poll(
+        lambda: kubectl_json("get", "deployment", "api", "-n", ns)["spec"]["replicas"] == 2,
+        what="scaled to minReplicas",
+        timeout=40,
+    )
+
+
+def test_v2_only_fields_survive_a_v1_round_trip(kubectl: Any, kubectl_json: Any, ns: str) -> None:
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "mixed", "annotations": {"team": "a"}},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "mixed"},
+            "minReplicas": 1,
+            "maxReplicas": 3,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "memory",
+                        "target": {"type": "AverageValue", "averageValue": "100Mi"},
+                    },
+                },
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": 70},
+                    },
+                },
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 30}},
+        },
+    }
+    kubectl("create", "-n", ns, "-f", "-", input=json.dumps(hpa))
+    v1 = kubectl_json("get", "horizontalpodautoscalers.v1.autoscaling", "mixed", "-n", ns)
+    annotations = v1["metadata"]["annotations"]
+    assert annotations["team"] == "a"
+    assert json.loads(annotations["autoscaling.alpha.kubernetes.io/metrics"]) == [
+        {"type": "Resource", "resource": {"name": "memory", "targetAverageValue": "100Mi"}}
+    ]
+    assert v1["spec"]["targetCPUUtilizationPercentage"] == 70
+    # A v1 client edits the CPU target and writes the whole object back.
+    v1["spec"]["targetCPUUtilizationPercentage"] = 50
+    kubectl("replace", "-n", ns, "-f", "-", input=json.dumps(v1))
+    v2 = kubectl_json("get", "horizontalpodautoscalers.v2.autoscaling", "mixed", "-n", ns)
+    assert v2["metadata"]["annotations"] == {"team": "a"}
+    targets = {m["resource"]["name"]: m["resource"]["target"] for m in v2["spec"]["metrics"]}
+    assert targets == {
+        "memory": {"type": "AverageValue", "averageValue": "100Mi"},
+        "cpu": {"type": "Utilization", "averageUtilization": 50},
+    }
+    assert v2["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 30
+    # Patching through v1 applies to the v1 view.
+    kubectl(
+        "patch",
+        "horizontalpodautoscalers.v1.autoscaling",
+        "mixed",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        '{"spec":{"maxReplicas":7}}',
+    )
+    assert (
+        kubectl_json("get", "horizontalpodautoscalers.v2.autoscaling", "mixed", "-n", ns)["spec"][
+            "maxReplicas"
+        ]
+        == 7
+    )

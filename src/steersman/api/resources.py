@@ -5,6 +5,8 @@ Invariants:
 - `kind`/`list_kind` name the schema in kubernetes-validate's definitions
   (`io.k8s.api.<pkg>.<version>.<Kind>`), see `schema_name`.
 - Subresources are named `<resource>/<sub>`; each has its own verbs and kind.
+- A resource served in several versions has one entry per version; all but the stored one
+  name it in `storage_version` (`STORED_RESOURCES` has each resource once).
 Pure data: no I/O.
 """
 
@@ -39,6 +41,12 @@ class ResourceInfo:
     subresources: tuple[Subresource, ...] = field(default=())
     # The Go package that defines the kind, as in the schema names ("core", "apps", ...).
     schema_package: str = ""
+    # The version objects are stored in when it is not this one (see api.conversion).
+    storage_version: str = ""
+
+    @property
+    def stored_version(self) -> str:
+        return self.storage_version or self.version
 
     @property
     def group_version(self) -> str:
@@ -96,6 +104,7 @@ def _r(
     verbs: tuple[str, ...] = ALL_VERBS,
     subs: tuple[Subresource, ...] = (),
     package: str | None = None,
+    storage_version: str = "",
 ) -> ResourceInfo:
     if package is None:
         package = group.split(".")[0] if group else "core"
@@ -111,6 +120,7 @@ def _r(
         verbs=verbs,
         subresources=subs,
         schema_package=package,
+        storage_version=storage_version,
     )
 
 
@@ -297,6 +307,17 @@ RESOURCES: tuple[ResourceInfo, ...] = (
         categories=("all",),
         subs=(_status("HorizontalPodAutoscaler"),),
     ),
+    # autoscaling/v1: served, stored as autoscaling/v2
+    _r(
+        "autoscaling",
+        "v1",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        short=("hpa",),
+        categories=("all",),
+        subs=(_status("HorizontalPodAutoscaler"),),
+        storage_version="v2",
+    ),
     # coordination.k8s.io/v1
     _r("coordination.k8s.io", "v1", "leases", "Lease", package="coordination"),
     # discovery.k8s.io/v1
@@ -380,6 +401,10 @@ RESOURCES: tuple[ResourceInfo, ...] = (
 )
 
 
+# Each resource once, in the version it is stored in: what controllers list and watch.
+STORED_RESOURCES: tuple[ResourceInfo, ...] = tuple(r for r in RESOURCES if not r.storage_version)
+
+
 def by_group_version() -> dict[str, list[ResourceInfo]]:
     out: dict[str, list[ResourceInfo]] = {}
     for info in RESOURCES:
@@ -390,7 +415,10 @@ def by_group_version() -> dict[str, list[ResourceInfo]]:
 _INDEX: dict[tuple[str, str, str], ResourceInfo] = {
     (r.group, r.version, r.resource): r for r in RESOURCES
 }
-_KIND_INDEX: dict[tuple[str, str], ResourceInfo] = {(r.group, r.kind): r for r in RESOURCES}
+# A kind's resource in the version it is stored in.
+_KIND_INDEX: dict[tuple[str, str], ResourceInfo] = {
+    (r.group, r.kind): r for r in RESOURCES if not r.storage_version
+}
 
 
 def lookup(group: str, version: str, resource: str) -> ResourceInfo | None:

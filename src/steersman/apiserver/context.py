@@ -1,14 +1,15 @@
 """Everything the handlers share: the store, one registry per resource, the allocators.
 
-Invariants: there is exactly one Registry per (group, resource); registries are created up
-front, so handlers never race to create them.
+Invariants: there is exactly one Registry per (group, resource), for the version it is stored
+in (requests in other versions convert at the handlers); registries are created up front, so
+handlers never race to create them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from steersman.api.resources import RESOURCES, ResourceInfo
+from steersman.api.resources import STORED_RESOURCES, ResourceInfo
 from steersman.apiserver.allocators import IPAllocator, PortAllocator
 from steersman.apiserver.registry import NamespaceLifecycle, Registry
 from steersman.apiserver.strategies import strategy_for
@@ -26,7 +27,7 @@ class ApiContext:
     def build(cls, store: Store, *, service_cidr: str, node_port_range: str) -> ApiContext:
         ctx = cls(store, IPAllocator(service_cidr), PortAllocator(node_port_range))
         namespaces = NamespaceLifecycle(store)
-        for info in RESOURCES:
+        for info in STORED_RESOURCES:
             strategy = strategy_for(info)
             strategy.bind(ctx)
             ctx.registries[(info.group, info.resource)] = Registry(

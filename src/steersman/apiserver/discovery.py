@@ -112,7 +112,7 @@ def _resource_entry(info: ResourceInfo) -> dict[str, Any]:
         entry["categories"] = list(info.categories)
     if (info.group, info.resource) not in _NO_STORAGE:
         sgroup, sversion, skind = _STORAGE_GVK.get(
-            (info.group, info.resource), (info.group, info.version, info.kind)
+            (info.group, info.resource), (info.group, info.stored_version, info.kind)
         )
         entry["storageVersionHash"] = storage_version_hash(sgroup, sversion, skind)
     return entry

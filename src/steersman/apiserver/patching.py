@@ -20,8 +20,10 @@ from typing import Any
 
 from steersman.api import errors
 from steersman.api.patcher import DecodedPatch, PatchOutcome, decode_patch_body, patch_object
+from steersman.api.resources import ResourceInfo
 from steersman.apiserver import codec
 from steersman.apiserver.registry import Registry, WriteOptions
+from steersman.apiserver.versioning import Served, served
 from steersman.storage.interface import ConflictError
 
 _MAX_RETRIES = 16
@@ -39,18 +41,23 @@ async def patch_resource(
     subresource: str,
     validation: str,
     transform: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
+    version: Served | None = None,
 ) -> dict[str, Any]:
     """Patch the object (or, with `transform`, a view of it such as Scale, mapped back by
-    `transform(patched_view, stored_object)`)."""
-    info = registry.info
+    `transform(patched_view, stored_object)`). The patch applies to the object in the
+    request's `version`; the stored version is returned."""
+    if version is None:
+        version = served(registry.info)
+    info = version.info
     decoded = decode_patch_body(raw, patch_type, validation)
     for _ in range(_MAX_RETRIES):
         kv = await registry.get_kv(namespace, name)
         current = codec.decode(kv)
         if transform is None:
-            outcome = patch_object(current, decoded, info.schema_name, validation)
-            _check_identity(registry, outcome.object, current)
-            new = outcome.object
+            view = version.from_storage(current)
+            outcome = patch_object(view, decoded, info.schema_name, validation)
+            _check_identity(info, outcome.object, view)
+            new = version.to_storage(outcome.object)
         else:
             outcome = apply_patch_view(current, decoded, registry, validation)
             new = transform(outcome.object, current)
@@ -77,8 +84,7 @@ def apply_patch_view(
     return patch_object(view, decoded, _SCALE_SCHEMA, validation)
 
 
-def _check_identity(registry: Registry, patched: dict[str, Any], current: dict[str, Any]) -> None:
-    info = registry.info
+def _check_identity(info: ResourceInfo, patched: dict[str, Any], current: dict[str, Any]) -> None:
     meta = patched.get("metadata")
     if not isinstance(meta, dict):
         raise errors.bad_request_error("metadata must be an object")

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import datetime
 import random
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ from steersman.apiserver import codec
 from steersman.apiserver.negotiation import Accept
 from steersman.apiserver.registry import Registry
 from steersman.apiserver.selection import Selection
+from steersman.apiserver.versioning import Served, served
 from steersman.storage.interface import CompactedError, StorageError, WatchEvent, WatchOverflowError
 
 BOOKMARK_INTERVAL = 10.0
@@ -89,10 +91,17 @@ class WatchRequest:
 
 
 async def serve_watch(
-    request: web.Request, registry: Registry, namespace: str, selection: Selection, accept: Accept
+    request: web.Request,
+    registry: Registry,
+    namespace: str,
+    selection: Selection,
+    accept: Accept,
+    version: Served | None = None,
 ) -> web.StreamResponse:
     params = WatchRequest(dict(request.query))
-    info = registry.info
+    if version is None:
+        version = served(registry.info)
+    info = version.info
     store = registry.store
     prefix = registry.strategy.list_prefix(namespace)
 
@@ -119,7 +128,7 @@ async def serve_watch(
     )
     response.enable_chunked_encoding()
     await response.prepare(request)
-    writer = _EventWriter(response, info, accept)
+    writer = _EventWriter(response, info, accept, version.from_storage)
 
     try:
         watcher = store.watch(prefix, revision=start_revision)
@@ -195,10 +204,17 @@ async def _send(event: WatchEvent, writer: _EventWriter, selection: Selection) -
 
 
 class _EventWriter:
-    def __init__(self, response: web.StreamResponse, info: Any, accept: Accept) -> None:
+    def __init__(
+        self,
+        response: web.StreamResponse,
+        info: Any,
+        accept: Accept,
+        out: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> None:
         self.response = response
         self.info = info
         self.accept = accept
+        self.out = out
         self.first = True
 
     async def event(self, type_: str, obj: dict[str, Any]) -> None:
@@ -219,7 +235,7 @@ class _EventWriter:
                 "metadata": obj.get("metadata", {}),
             }
         else:
-            payload = obj
+            payload = self.out(obj)
         self.first = False
         await self.response.write(orjson.dumps({"type": type_, "object": payload}) + b"\n")
 

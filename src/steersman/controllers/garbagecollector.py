@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from steersman.api.resources import RESOURCES, ResourceInfo, lookup_kind
+from steersman.api.resources import STORED_RESOURCES, ResourceInfo, lookup_kind
 from steersman.client.indexer import Obj
 from steersman.client.informer import InformerFactory
 from steersman.client.paths import object_path
@@ -81,7 +81,7 @@ def _resource_for(api_version: str, kind: str) -> ResourceInfo | None:
 def gc_resources() -> list[ResourceInfo]:
     return [
         r
-        for r in RESOURCES
+        for r in STORED_RESOURCES
         if (r.group, r.resource) not in IGNORED and {"list", "watch", "delete"} <= set(r.verbs)
     ]
 

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from typing import Any
 
-from steersman.api.resources import RESOURCES, ResourceInfo
+from steersman.api.resources import STORED_RESOURCES, ResourceInfo
 from steersman.client.paths import collection_path
 from steersman.client.rest import ApiStatusError, RestClient
 
@@ -25,7 +25,9 @@ FINALIZER = "kubernetes"
 
 def _namespaced_content() -> list[ResourceInfo]:
     return [
-        r for r in RESOURCES if r.namespaced and "list" in r.verbs and "deletecollection" in r.verbs
+        r
+        for r in STORED_RESOURCES
+        if r.namespaced and "list" in r.verbs and "deletecollection" in r.verbs
     ]
 
 

@@ -21,6 +21,7 @@ from steersman.apiserver.patching import patch_resource
 from steersman.apiserver.registry import Registry, WriteOptions
 from steersman.apiserver.request_info import RequestInfo
 from steersman.apiserver.selection import Selection
+from steersman.apiserver.versioning import Served, served
 from steersman.apiserver.watch import serve_watch
 
 _SCALE_SCHEMA = "io.k8s.api.autoscaling.v1.Scale"
@@ -54,7 +55,7 @@ async def handle_resource(
     registry = ctx.registry(info)
     accept = negotiation.parse_accept(request.headers.get("Accept"))
     if ri.subresource == "scale":
-        return await _scale(request, registry, ri, accept)
+        return await _scale(request, registry, ri, accept, served(info))
     if ri.subresource == "binding" or (info.resource == "bindings" and ri.verb == "create"):
         return await _binding(request, ctx, ri)
     if ri.subresource not in ("", "status", "finalize"):
@@ -62,16 +63,22 @@ async def handle_resource(
         # arrive with the node agent; until then they do not exist here.
         raise errors.route_not_found_error()
     handler = _VERBS[ri.verb]
-    return await handler(request, registry, ri, accept)
+    return await handler(request, registry, ri, accept, served(info))
 
 
 async def _get(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     obj = await registry.get(
         ri.namespace, ri.name, resource_version=request.query.get("resourceVersion", "")
     )
-    return respond(request, object_body(registry.info, obj, accept), accept=accept)
+    return respond(
+        request, object_body(version.info, obj, accept, out=version.from_storage), accept=accept
+    )
 
 
 def _selection(registry: Registry, request: web.Request, ri: RequestInfo) -> Selection:
@@ -93,7 +100,11 @@ def _int_param(request: web.Request, name: str) -> int:
 
 
 async def _list(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     selection = _selection(registry, request, ri)
     q = request.query
@@ -107,27 +118,37 @@ async def _list(
     )
     include = q.get("includeObject", "Metadata") or "Metadata"
     return respond(
-        request, list_body(registry.info, result, accept, include_object=include), accept=accept
+        request,
+        list_body(version.info, result, accept, include_object=include, out=version.from_storage),
+        accept=accept,
     )
 
 
 async def _watch(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     return await serve_watch(
-        request, registry, ri.namespace, _selection(registry, request, ri), accept
+        request, registry, ri.namespace, _selection(registry, request, ri), accept, version
     )
 
 
 async def _create(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     opts = WriteOptions(dry_run=dry_run(request.query))
-    obj = await decode_object(request, registry.info, warnings=opts.warnings)
-    created = await registry.create(ri.namespace, obj, opts)
+    obj = await decode_object(request, version.info, warnings=opts.warnings)
+    created = await registry.create(ri.namespace, version.to_storage(obj), opts)
     return respond(
         request,
-        object_body(registry.info, created, accept),
+        object_body(version.info, created, accept, out=version.from_storage),
         status=201,
         accept=accept,
         warnings=opts.warnings,
@@ -135,16 +156,20 @@ async def _create(
 
 
 async def _update(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     opts = WriteOptions(dry_run=dry_run(request.query))
-    obj = await decode_object(request, registry.info, warnings=opts.warnings)
+    obj = await decode_object(request, version.info, warnings=opts.warnings)
     result, created = await registry.update(
-        ri.namespace, ri.name, obj, opts, subresource=ri.subresource
+        ri.namespace, ri.name, version.to_storage(obj), opts, subresource=ri.subresource
     )
     return respond(
         request,
-        object_body(registry.info, result, accept),
+        object_body(version.info, result, accept, out=version.from_storage),
         status=201 if created else 200,
         accept=accept,
         warnings=opts.warnings,
@@ -163,7 +188,11 @@ def _patch_type(request: web.Request) -> str:
 
 
 async def _patch(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     patch_type = _patch_type(request)
     opts = WriteOptions(dry_run=dry_run(request.query))
@@ -177,9 +206,13 @@ async def _patch(
         opts,
         subresource=ri.subresource,
         validation=field_validation(request.query, request.method),
+        version=version,
     )
     return respond(
-        request, object_body(registry.info, result, accept), accept=accept, warnings=opts.warnings
+        request,
+        object_body(version.info, result, accept, out=version.from_storage),
+        accept=accept,
+        warnings=opts.warnings,
     )
 
 
@@ -216,16 +249,26 @@ async def _delete_options(request: web.Request) -> dict[str, Any]:
 
 
 async def _delete(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     options = await _delete_options(request)
     opts = WriteOptions(dry_run=dry_run(request.query) or bool(options.get("dryRun")))
     body, status = await registry.delete(ri.namespace, ri.name, options, opts)
+    if body.get("kind") == version.info.kind:
+        body = version.from_storage(body)
     return respond(request, body, status=status, accept=accept)
 
 
 async def _delete_collection(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     options = await _delete_options(request)
     opts = WriteOptions(dry_run=dry_run(request.query) or bool(options.get("dryRun")))
@@ -248,7 +291,11 @@ _VERBS = {
 
 
 async def _scale(
-    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
+    request: web.Request,
+    registry: Registry,
+    ri: RequestInfo,
+    accept: negotiation.Accept,
+    version: Served,
 ) -> web.StreamResponse:
     info = registry.info
     scale_info = resources.ResourceInfo(

@@ -10,6 +10,7 @@ after the total is reached again are dropped.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -77,7 +78,15 @@ def respond(
     return resp
 
 
-def object_body(info: ResourceInfo, obj: dict[str, Any], accept: Accept) -> Any:
+def object_body(
+    info: ResourceInfo,
+    obj: dict[str, Any],
+    accept: Accept,
+    *,
+    out: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Any:
+    """The response body for one stored object: a Table row (printed from the stored
+    version), its metadata, or the object converted by `out` to the request's version."""
     if accept.as_kind == "Table":
         return tables.build_table(
             info,
@@ -91,11 +100,16 @@ def object_body(info: ResourceInfo, obj: dict[str, Any], accept: Accept) -> Any:
             "apiVersion": f"meta.k8s.io/{accept.as_version}",
             "metadata": obj.get("metadata", {}),
         }
-    return obj
+    return out(obj) if out is not None else obj
 
 
 def list_body(
-    info: ResourceInfo, result: ListResult, accept: Accept, *, include_object: str = "Metadata"
+    info: ResourceInfo,
+    result: ListResult,
+    accept: Accept,
+    *,
+    include_object: str = "Metadata",
+    out: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Any:
     if accept.as_kind == "Table":
         return tables.build_table(
@@ -126,14 +140,15 @@ def list_body(
                 for o in result.items
             ],
         }
-    for item in result.items:
+    items = result.items if out is None else [out(item) for item in result.items]
+    for item in items:
         item.pop("apiVersion", None)
         item.pop("kind", None)
     return {
         "kind": info.list_kind,
         "apiVersion": info.group_version,
         "metadata": meta,
-        "items": result.items,
+        "items": items,
     }
 
 

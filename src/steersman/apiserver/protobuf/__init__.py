@@ -51,6 +51,7 @@ MESSAGES: dict[tuple[str, str], Message] = {
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): groups.ROLE_BINDING,
     ("policy", "PodDisruptionBudget"): groups.POD_DISRUPTION_BUDGET,
     ("networking.k8s.io", "Ingress"): groups.INGRESS,
+    ("autoscaling", "HorizontalPodAutoscaler"): groups.HORIZONTAL_POD_AUTOSCALER_V1,
 }
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""rbac/v1, scheduling/v1, policy/v1 and networking/v1 message tables.
+"""rbac/v1, scheduling/v1, policy/v1, networking/v1 and autoscaling/v1 message tables.
 
 Invariants: field numbers are upstream's (staging/src/k8s.io/api/<group>/v1/
 generated.proto); `keep` marks pointers and fields without omitempty in types.go.
@@ -18,6 +18,7 @@ from steersman.apiserver.protobuf.decode import (
     messages,
     string,
     strings,
+    time,
     time_map,
 )
 from steersman.apiserver.protobuf.meta import CONDITION, LABEL_SELECTOR, OBJECT_META
@@ -228,5 +229,45 @@ INGRESS = Message(
         1: message("metadata", OBJECT_META),
         2: message("spec", INGRESS_SPEC),
         3: message("status", INGRESS_STATUS),
+    },
+)
+
+
+# --- autoscaling/v1 (`kubectl autoscale`) -------------------------------------------------
+
+CROSS_VERSION_OBJECT_REFERENCE = Message(
+    "CrossVersionObjectReference",
+    {1: string("kind", keep=True), 2: string("name", keep=True), 3: string("apiVersion")},
+)
+
+HORIZONTAL_POD_AUTOSCALER_V1 = Message(
+    "HorizontalPodAutoscaler",
+    {
+        1: message("metadata", OBJECT_META),
+        2: message(
+            "spec",
+            Message(
+                "HorizontalPodAutoscalerSpec",
+                {
+                    1: message("scaleTargetRef", CROSS_VERSION_OBJECT_REFERENCE),
+                    2: int32("minReplicas", keep=True),
+                    3: int32("maxReplicas", keep=True),
+                    4: int32("targetCPUUtilizationPercentage", keep=True),
+                },
+            ),
+        ),
+        3: message(
+            "status",
+            Message(
+                "HorizontalPodAutoscalerStatus",
+                {
+                    1: int64("observedGeneration", keep=True),
+                    2: time("lastScaleTime"),
+                    3: int32("currentReplicas", keep=True),
+                    4: int32("desiredReplicas", keep=True),
+                    5: int32("currentCPUUtilizationPercentage", keep=True),
+                },
+            ),
+        ),
     },
 )
