@@ -34,3 +34,29 @@ def test_quota_counts_and_refuses(kubectl: Any, kubectl_json: Any, ns: str) -> N
     )
     described = kubectl("describe", "quota", "q", "-n", ns).stdout
     assert "pods" in described and "configmaps" in described
+
+
+def test_quota_refuses_an_update_that_grows_usage(kubectl: Any, kubectl_json: Any, ns: str) -> None:
+    kubectl("create", "quota", "q", "-n", ns, "--hard=services.nodeports=0")
+    poll(
+        lambda: (
+            (
+                (kubectl_json("get", "quota", "q", "-n", ns).get("status") or {}).get("used") or {}
+            ).get("services.nodeports")
+            == "0"
+        ),
+        what="quota usage",
+        timeout=20,
+    )
+    kubectl("create", "service", "clusterip", "web", "-n", ns, "--tcp=80:8080")
+    res = kubectl(
+        "patch", "service", "web", "-n", ns, "-p", '{"spec":{"type":"NodePort"}}', check=False
+    )
+    assert res.returncode != 0
+    assert (
+        'services "web" is forbidden: exceeded quota: q, requested: services.nodeports=1, '
+        "used: services.nodeports=0, limited: services.nodeports=0" in res.stderr
+    )
+    assert kubectl_json("get", "service", "web", "-n", ns)["spec"]["type"] == "ClusterIP"
+    # An update that does not grow usage is admitted.
+    kubectl("label", "service", "web", "-n", ns, "tier=front")

@@ -9,6 +9,8 @@ Invariants:
   updates: a client-supplied resourceVersion that is stale is 409 Conflict; without one the
   write is retried on a fresh read.
 - Validation and admission run before any write; a failed request writes nothing.
+  ResourceQuota admission charges creates, and updates of the resources whose usage an
+  update can grow (services, persistentvolumeclaims), before the object is written.
 - Updates that change nothing do not write (the resourceVersion stays).
 - An object with deletionTimestamp, no finalizers and no grace left is removed.
 """
@@ -68,6 +70,8 @@ class Registry:
         self.strategy = strategy
         self.store = store
         self.namespaces = namespaces
+        # Whether updates can change quota usage (services, persistentvolumeclaims).
+        self._quota_on_update = info.namespaced and quota_evaluator_handles_update(info)
 
     # -- reads --------------------------------------------------------------
     async def get_kv(self, namespace: str, name: str, *, revision: int = 0) -> KeyValue:
@@ -223,10 +227,19 @@ class Registry:
             raise
         return codec.decode(kv)
 
-    async def _admit_quota(self, namespace: str, obj: dict[str, Any], *, dry_run: bool) -> None:
-        """ResourceQuota admission for a create: refuse what would exceed a quota of the
-        namespace (403, Kubernetes' wording), else charge the quotas' status.used before the
-        object is written (compare-and-swap on each quota, retried on conflicts)."""
+    async def _admit_quota(
+        self,
+        namespace: str,
+        obj: dict[str, Any],
+        *,
+        dry_run: bool,
+        old: dict[str, Any] | None = None,
+    ) -> None:
+        """ResourceQuota admission for a create (or, with `old`, an update): refuse what
+        would exceed a quota of the namespace (403, Kubernetes' wording), else charge the
+        quotas' status.used before the object is written (compare-and-swap on each quota,
+        retried on conflicts). An update is charged only its growth (a Service becoming a
+        LoadBalancer, a claim asking for more storage)."""
         from steersman.api import quota
 
         prefix = f"/registry/resourcequotas/{namespace}/"
@@ -235,7 +248,7 @@ class Registry:
             if not listed.items:
                 return
             quotas = [codec.decode(kv) for kv in listed.items]
-            decision = quota.admit(quotas, obj, None, group_resource=self.info.group_resource)
+            decision = quota.admit(quotas, obj, old, group_resource=self.info.group_resource)
             if decision.error is not None:
                 raise errors.forbidden_error(
                     self.info.resource,
@@ -376,6 +389,10 @@ class Registry:
             return codec.decode(deleted)
         if without_volatile_meta(new) == without_volatile_meta(old):
             return old
+        if not subresource and not opts.internal and self._quota_on_update:
+            await self._admit_quota(
+                old_meta.get("namespace", ""), new, dry_run=opts.dry_run, old=old
+            )
         await self.strategy.before_update(new, old, dry_run=opts.dry_run)
         if opts.dry_run:
             new["metadata"]["resourceVersion"] = str(kv.mod_revision)
@@ -551,6 +568,12 @@ _OMIT_EMPTY_META = (
     "managedFields",
     "generateName",
 )
+
+
+def quota_evaluator_handles_update(info: ResourceInfo) -> bool:
+    from steersman.api import quota
+
+    return quota.evaluator_for(info.group_resource).handles(quota.UPDATE)
 
 
 def _drop_empty_meta(meta: dict[str, Any]) -> None:
