@@ -244,20 +244,30 @@ class Cluster:
             time.sleep(0.2)
         raise AssertionError(f"steersman not ready after {timeout}s\n{self.logs()}")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = STOP_GRACE) -> None:
         """SIGTERM our `up` process, SIGKILL it after the grace period; reap it."""
         proc = self.proc
         if proc is None or proc.poll() is not None:
             return
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(STOP_GRACE)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             # `up` could not stop its children; do it for the ones it recorded.
             for pid_file in self.data_dir.rglob("*.pid"):
                 self._kill_recorded(pid_file, signal.SIGKILL)
+
+    def leftover_processes(self) -> dict[int, str]:
+        """Live processes whose command line names our data dir (containerd, shims, ...)."""
+        found: dict[int, str] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and self._is_ours(int(entry.name)):
+                with contextlib.suppress(OSError):
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                    found[int(entry.name)] = cmdline.decode(errors="replace").strip()
+        return found
 
     def component_pid(self, name: str) -> int | None:
         """The PID `up` recorded for a child component, if that process is ours and alive."""
@@ -271,9 +281,9 @@ class Cluster:
     def _is_ours(self, pid: int) -> bool:
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             return False
-        stat = Path(f"/proc/{pid}/stat").read_text()
         if stat.rsplit(")", 1)[1].split()[0] == "Z":
             return False
         return str(self.data_dir) in cmdline

@@ -5,7 +5,8 @@ Invariants:
 - The egress guard is installed before anything can create pod networking, and removed only
   on a clean shutdown (a crashed kubelet leaves it in place: traffic stays safe).
 - containerd is reused when one already answers at DIR's socket (a restarted kubelet adopts the
-  running containers); otherwise it is started and owned by this process.
+  running containers); otherwise it is started and owned by this process. A reused containerd
+  that a kubelet started (marked by DIR/containerd.owner) is owned by its successor.
 - `teardown` (clean shutdown only) stops and removes every pod sandbox, stops the containerd
   this process started, and removes the guard: `steersman down` leaves nothing running.
 """
@@ -22,6 +23,7 @@ from steersman.kubelet.network.egress_guard import CHAIN, EgressGuard
 from steersman.kubelet.runtime.containerd import Containerd
 from steersman.kubelet.runtime.interface import Runtime, RuntimeApiError
 
+OWNER_MARK = "containerd.owner"  # present while a kubelet-started containerd runs
 log = logging.getLogger("steersman.node")
 
 
@@ -53,7 +55,7 @@ class NodeRuntimeSetup:
         self.guard = EgressGuard(cluster_cidrs=[pod_cidr, service_cidr], chain=guard_chain)
         self.containerd = Containerd(base_dir)
         self.bridge = bridge
-        self._started_containerd = False
+        self._owns_containerd = False
 
     @property
     def address(self) -> str:
@@ -69,7 +71,12 @@ class NodeRuntimeSetup:
         )
         already = await self.containerd.answers()
         await self.containerd.start()
-        self._started_containerd = not already
+        owner_mark = self.base_dir / OWNER_MARK
+        if not already:
+            owner_mark.write_text("kubelet\n")
+        # A containerd that an earlier kubelet of this dir started (and died without stopping)
+        # is ours too: a clean shutdown after a kubelet restart must not leave it running.
+        self._owns_containerd = not already or owner_mark.exists()
         if self.containerd.pid is not None:
             # Recorded so that whoever started us can reap it should we die uncleanly.
             (self.base_dir / "containerd.pid").write_text(f"{self.containerd.pid}\n")
@@ -88,9 +95,13 @@ class NodeRuntimeSetup:
                     await runtime.remove_pod_sandbox(sandbox.id)
                 except RuntimeApiError as exc:
                     log.warning("removing pod sandbox %s on shutdown: %s", sandbox.id, exc)
-        if self._started_containerd:
-            await self.containerd.stop()
+        if self._owns_containerd:
+            if self.containerd.pid is not None:
+                await self.containerd.stop()
+            else:
+                await self.containerd.stop_recorded()
             (self.base_dir / "containerd.pid").unlink(missing_ok=True)
+            (self.base_dir / OWNER_MARK).unlink(missing_ok=True)
             _unmount_under(self.base_dir)
         # The CNI bridge outlives containerd; with no pods left it goes too.
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True, check=False)

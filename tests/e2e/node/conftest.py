@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import uuid
 import warnings
@@ -153,7 +154,13 @@ def node_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         images(c, "build", "-t", IMAGE, "--busybox")
         yield c
     finally:
-        c.stop()
+        # A clean stop removes every pod and stops containerd: give it the kubelet's time.
+        c.stop(grace=90)
+        leftovers = c.leftover_processes()
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        assert not leftovers, f"`steersman up` left processes running: {leftovers}"
 
 
 @pytest.fixture

@@ -185,6 +185,15 @@ async def ctr(address: Path, *args: str, namespace: str = "k8s.io", timeout: flo
     return out.decode()
 
 
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by its parent, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 class Containerd:
     """One containerd instance under `base_dir` (started here, or found already running)."""
 
@@ -308,6 +317,28 @@ class Containerd:
                 log.warning("containerd %d ignored SIGTERM for %gs; killing it", proc.pid, grace)
                 proc.kill()
                 await self._wait(proc, grace)
+        self._forget()
+
+    async def stop_recorded(self, grace: float = STOP_GRACE) -> None:
+        """Stop the containerd whose PID an earlier start under this dir recorded (one this
+        object reused), if that process is still a containerd running our config."""
+        try:
+            pid = int(self.pid_path.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return
+        if str(self.config_path).encode() not in cmdline:
+            return  # the PID was reused by some other process: not ours to signal
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                log.warning("containerd %d ignored SIGTERM for %gs; killing it", pid, grace)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                break
+            await asyncio.sleep(0.02)
         self._forget()
 
     def _forget(self) -> None:
