@@ -28,7 +28,12 @@ class SchedulerCache:
         self.assumed: set[str] = set()
 
     def add_node(self, node: Obj) -> None:
+        """A node added or updated: an update keeps what is placed on it (no pod scan)."""
         name = node["metadata"]["name"]
+        existing = self.nodes.get(name)
+        if existing is not None:
+            existing.set_node(node)
+            return
         info = NodeInfo(node)
         for uid, node_name in self._pod_node.items():
             if node_name == name:

@@ -22,6 +22,7 @@ from steersman.scheduler.resources import PODS, node_allocatable, pod_requests
 
 Obj = dict[str, Any]
 MAX_NODE_SCORE = 100
+DEFAULT_ALLOWED_PODS = 110  # a node that reports no pods capacity
 
 
 class Code(enum.IntEnum):
@@ -64,9 +65,6 @@ class NodeInfo:
     """A node and what is placed on it (assumed pods included)."""
 
     def __init__(self, node: Obj) -> None:
-        self.node = node
-        self.name: str = node["metadata"]["name"]
-        self.allocatable = node_allocatable(node)
         self.pods: list[Obj] = []
         self.requested: dict[str, int] = {}
         self.non_zero_requested: dict[str, int] = {}
@@ -75,6 +73,13 @@ class NodeInfo:
         # so affinity plugins look only at these.
         self.pods_with_affinity: list[Obj] = []
         self.pods_with_required_anti_affinity: list[Obj] = []
+        self.set_node(node)
+
+    def set_node(self, node: Obj) -> None:
+        """Take a new version of the Node object; what is placed on the node stays."""
+        self.node = node
+        self.name: str = node["metadata"]["name"]
+        self.allocatable = node_allocatable(node)
         taints = (node.get("spec") or {}).get("taints") or []
         # Split once per node object: filters read only the hard ones, scores the soft ones.
         self.hard_taints: list[Obj] = [
@@ -82,10 +87,23 @@ class NodeInfo:
         ]
         self.soft_taints: list[Obj] = [t for t in taints if t.get("effect") == "PreferNoSchedule"]
         self._labels: dict[str, str] = (node.get("metadata") or {}).get("labels") or {}
+        self._image_names: frozenset[str] | None = None
+        self.unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
 
     @property
     def labels(self) -> dict[str, str]:
         return self._labels
+
+    @property
+    def image_names(self) -> frozenset[str]:
+        """Every name of every image the node reports (computed once per node object)."""
+        if self._image_names is None:
+            self._image_names = frozenset(
+                name
+                for image in (self.node.get("status") or {}).get("images") or []
+                for name in image.get("names") or []
+            )
+        return self._image_names
 
     def add_pod(self, pod: Obj) -> None:
         self.pods.append(pod)
@@ -118,7 +136,7 @@ class NodeInfo:
             self.add_pod(p)
 
     def allowed_pods(self) -> int:
-        return self.allocatable.get(PODS, 110)
+        return self.allocatable.get(PODS, DEFAULT_ALLOWED_PODS)
 
     def clone(self) -> NodeInfo:
         out = NodeInfo.__new__(NodeInfo)
@@ -132,6 +150,8 @@ class NodeInfo:
         out._labels = self._labels
         out.hard_taints = self.hard_taints
         out.soft_taints = self.soft_taints
+        out._image_names = self._image_names
+        out.unschedulable = self.unschedulable
         out.pods_with_affinity = list(self.pods_with_affinity)
         out.pods_with_required_anti_affinity = list(self.pods_with_required_anti_affinity)
         return out
@@ -164,6 +184,10 @@ class PreFilterPlugin(Plugin, Protocol):
 
 
 class FilterPlugin(Plugin, Protocol):
+    """Filter one node. Optional, found by name: `filter_nodes(state, pod, nodes)` filters
+    many at once and returns the failures only, as {index in nodes: Status}; it must equal
+    calling `filter` on each node (the scheduler runs it on chunks of hundreds of nodes)."""
+
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status: ...
 
 
@@ -178,6 +202,11 @@ class PreScorePlugin(Plugin, Protocol):
 
 
 class ScorePlugin(Plugin, Protocol):
+    """Score one node. Optional, found by name: `normalizes = False` says `normalize` does
+    nothing (upstream's nil ScoreExtensions); `score_nodes(state, pod, nodes) -> list[int]`
+    scores many nodes at once, equal to `[score(state, pod, n) for n in nodes]` but with
+    the per-pod work hoisted out of the loop (it runs for hundreds of nodes per pod)."""
+
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int: ...
 
     def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None: ...

@@ -7,6 +7,7 @@ Invariant: pure; unknown or unparsable quantities count as zero, never raise.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,11 +24,23 @@ DEFAULT_MEMORY = 200 * 1024 * 1024
 
 
 def amount(name: str, raw: Any) -> int:
+    if isinstance(raw, str | int):
+        return _cached_amount(name == CPU, raw)
+    return _parse_amount(name == CPU, raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_amount(milli: bool, raw: str | int) -> int:
+    # The same few quantities ("100m", "64Mi", "32") recur in every pod and node.
+    return _parse_amount(milli, raw)
+
+
+def _parse_amount(milli: bool, raw: Any) -> int:
     try:
         q = parse_quantity(str(raw))
     except (ValueError, TypeError):
         return 0
-    return q.milli_value() if name == CPU else q.value()
+    return q.milli_value() if milli else q.value()
 
 
 def resource_list(values: Mapping[str, Any] | None) -> dict[str, int]:

@@ -72,10 +72,14 @@ class Framework:
         state["filters"] = [p for p in self._with("filter") if p.name not in skipped]
         return SUCCESS
 
+    def filters(self, state: CycleState) -> list[Any]:
+        """The Filter plugins of this cycle (those PreFilter did not Skip)."""
+        return state.get("filters") or self._with("filter")
+
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
-        for p in state.get("filters") or self._with("filter"):
+        for p in self.filters(state):
             status = p.filter(state, pod, node)
-            if status.code != Code.SUCCESS and not status.ok:
+            if status is not SUCCESS and not status.ok:
                 status.plugin = p.name
                 return status
         return SUCCESS
@@ -100,16 +104,24 @@ class Framework:
             status = p.pre_score(state, pod, nodes)
             if status is not None and status.code == Code.SKIP:
                 skipped.add(p.name)  # upstream: PreScore Skip means Score is not run
-        totals = {n.name: 0 for n in nodes}
+        names = [n.name for n in nodes]
+        totals = [0] * len(nodes)
         for p in self._with("score"):
             if p.name in skipped:
                 continue
-            scores = {n.name: p.score(state, pod, n) for n in nodes}
-            p.normalize(state, pod, scores)
+            batch = getattr(p, "score_nodes", None)
+            if batch is not None:
+                values = batch(state, pod, nodes)
+            else:
+                score = p.score
+                values = [score(state, pod, n) for n in nodes]
+            if getattr(p, "normalizes", True):
+                scores = dict(zip(names, values, strict=True))
+                p.normalize(state, pod, scores)
+                values = [scores[name] for name in names]
             weight = self.weights.get(p.name, 1)
-            for name, value in scores.items():
-                totals[name] += value * weight
-        return totals
+            totals = [t + v * weight for t, v in zip(totals, values, strict=True)]
+        return dict(zip(names, totals, strict=True))
 
     @staticmethod
     def select_host(totals: dict[str, int], rand: Callable[[], float] = random.random) -> str:

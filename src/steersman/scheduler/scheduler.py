@@ -22,7 +22,7 @@ from steersman.client.events import NORMAL, WARNING, EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.scheduler.cache import SchedulerCache
-from steersman.scheduler.framework import Code, CycleState, NodeInfo, Status
+from steersman.scheduler.framework import SUCCESS, Code, CycleState, NodeInfo, Status
 from steersman.scheduler.plugins.default_preemption import fit_message
 from steersman.scheduler.profile import ProfileSpec, default_profile, registry
 from steersman.scheduler.queue import QueuedPodInfo, SchedulingQueue
@@ -218,20 +218,36 @@ class Scheduler:
         # percentageOfNodesToScore (adaptive, as upstream): stop once enough nodes fit, and
         # start the next search where this one stopped so every node gets its turn.
         wanted = num_feasible_nodes_to_find(len(nodes))
-        feasible = []
         count = len(nodes)
         start = self._next_start % count if count else 0
+        order = nodes[start:] + nodes[:start]
+        filters = [(p, getattr(p, "filter_nodes", None)) for p in framework.filters(state)]
+        feasible: list[NodeInfo] = []
         examined = 0
-        for offset in range(count):
-            node = nodes[(start + offset) % count]
-            examined += 1
-            status = framework.filter(state, pod, node)
-            if status.ok:
-                feasible.append(node)
-                if len(feasible) >= wanted:
-                    break
-            else:
-                statuses[node.name] = status
+        # Nodes go through the filters in chunks of as many as are still wanted, each plugin
+        # over the whole chunk (one call, not one per node); a node fails at its first failing
+        # plugin, as with Framework.filter. A chunk never holds more nodes than could still be
+        # wanted, so exactly the nodes a one-by-one search would examine are examined.
+        while examined < count and len(feasible) < wanted:
+            candidates = order[examined : examined + wanted - len(feasible)]
+            examined += len(candidates)
+            for plugin, batch in filters:
+                if batch is not None:
+                    failures = batch(state, pod, candidates)
+                else:
+                    failures = {}
+                    for i, node in enumerate(candidates):
+                        status = plugin.filter(state, pod, node)
+                        if status is not SUCCESS and not status.ok:
+                            failures[i] = status
+                if failures:
+                    for i, status in failures.items():
+                        status.plugin = plugin.name
+                        statuses[candidates[i].name] = status
+                    candidates = [n for i, n in enumerate(candidates) if i not in failures]
+                    if not candidates:
+                        break
+            feasible.extend(candidates)
         self._next_start = (start + examined) % count if count else 0
         return feasible, statuses
 

@@ -126,3 +126,62 @@ async def test_queue_orders_by_priority_then_arrival() -> None:
     queue.add(pod("second", priority=5))
     order = [(await asyncio.wait_for(queue.pop(), 1)).pod["metadata"]["name"] for _ in range(3)]
     assert order == ["first", "second", "low"]
+
+
+def test_batch_scores_equal_per_node_scores() -> None:
+    nodes = [
+        node("a"),
+        node("b", cpu="4", memory="1Gi"),
+        node("c", cpu="500m", memory="8Gi"),
+        node("d", cpu="0", memory="2Gi"),
+    ]
+    nodes[0].add_pod(pod("p1", cpu="1500m", memory="1Gi"))
+    nodes[1].add_pod(pod("p2"))  # no requests: counted with the non-zero defaults
+    incoming = pod("in", cpu="250m", memory="512Mi")
+    plugins = [
+        NodeResourcesFit(),
+        NodeResourcesFit({"scoringStrategy": {"type": "MostAllocated"}}),
+        NodeResourcesBalancedAllocation(),
+        NodeResourcesBalancedAllocation(["cpu", "memory", "ephemeral-storage"]),
+    ]
+    for plugin in plugins:
+        state = CycleState()
+        per_node = [plugin.score(state, incoming, n) for n in nodes]
+        assert plugin.score_nodes(CycleState(), incoming, nodes) == per_node
+
+
+def test_batch_filters_equal_per_node_filters() -> None:
+    from steersman.scheduler.plugins.node_unschedulable import NodeUnschedulable
+
+    nodes = [
+        node("free"),
+        node("full", cpu="100m"),
+        node("cordoned", spec={"unschedulable": True}),
+        node("tainted", spec={"taints": [{"key": "k", "value": "v", "effect": "NoSchedule"}]}),
+        node("soft", spec={"taints": [{"key": "k", "effect": "PreferNoSchedule"}]}),
+    ]
+    for i in range(3):
+        nodes[0].add_pod(pod(f"p{i}"))  # at the node's 3-pod capacity
+    incoming = [
+        pod("in", cpu="250m", memory="512Mi"),
+        pod(
+            "tolerant",
+            cpu="250m",
+            tolerations=[
+                {"key": "k", "operator": "Exists"},
+                {"key": "node.kubernetes.io/unschedulable", "operator": "Exists"},
+            ],
+        ),
+    ]
+    for plugin in (NodeResourcesFit(), NodeUnschedulable(), TaintToleration()):
+        for p in incoming:
+            expected = {
+                i: s.reasons
+                for i, n in enumerate(nodes)
+                if not (s := plugin.filter(CycleState(), p, n)).ok
+            }
+            got = {i: s.reasons for i, s in plugin.filter_nodes(CycleState(), p, nodes).items()}
+            assert got == expected, (plugin.name, p["metadata"]["name"])
+    fit_failures = NodeResourcesFit().filter_nodes(CycleState(), incoming[0], nodes)
+    assert fit_failures[0].reasons == ["Too many pods"]
+    assert fit_failures[1].reasons == ["Insufficient cpu"]

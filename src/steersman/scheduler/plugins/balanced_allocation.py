@@ -4,6 +4,7 @@ similar proportions after placing the pod (score = (1 - standard deviation) * 10
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from steersman.scheduler.framework import MAX_NODE_SCORE, CycleState, NodeInfo
@@ -44,8 +45,29 @@ class NodeResourcesBalancedAllocation:
         std = math.sqrt(sum((f - mean) ** 2 for f in fractions) / len(fractions))
         return int((1 - std) * MAX_NODE_SCORE)
 
+    normalizes = False
+
     def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None:
         return None
+
+    def score_nodes(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> list[int]:
+        if self.resources != [CPU, MEMORY]:
+            return [self.score(state, pod, n) for n in nodes]
+        want = requests_of(state, pod, non_zero=True)
+        want_cpu, want_memory = want.get(CPU, 0), want.get(MEMORY, 0)
+        out = []
+        for node in nodes:
+            allocatable = node.allocatable
+            cpu_cap = allocatable.get(CPU, 0)
+            mem_cap = allocatable.get(MEMORY, 0)
+            if cpu_cap and mem_cap:
+                used = node.non_zero_requested
+                f1 = min((used.get(CPU, 0) + want_cpu) / cpu_cap, 1.0)
+                f2 = min((used.get(MEMORY, 0) + want_memory) / mem_cap, 1.0)
+                out.append(int((1 - abs(f1 - f2) / 2) * MAX_NODE_SCORE))
+            else:
+                out.append(self.score(state, pod, node))
+        return out
 
 
 FACTORIES = {

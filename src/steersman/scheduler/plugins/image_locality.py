@@ -41,9 +41,8 @@ class ImageLocality:
             ]
         }
         for info in nodes:
-            for image in (info.node.get("status") or {}).get("images") or []:
-                if wanted.intersection(image.get("names") or []):
-                    return SUCCESS
+            if not wanted.isdisjoint(info.image_names):
+                return SUCCESS
         return Status(Code.SKIP)
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:

@@ -5,9 +5,11 @@ LeastAllocated (default), MostAllocated or RequestedToCapacityRatio."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from steersman.scheduler.framework import (
+    DEFAULT_ALLOWED_PODS,
     MAX_NODE_SCORE,
     SUCCESS,
     CycleState,
@@ -65,8 +67,25 @@ class NodeResourcesFit:
         ]
 
     def filter(self, state: CycleState, pod: Obj, node: NodeInfo) -> Status:
-        reasons = insufficient(pod, node, requests_of(state, pod))
-        return unschedulable(*reasons) if reasons else SUCCESS
+        failures = self.filter_nodes(state, pod, (node,))
+        return failures[0] if failures else SUCCESS
+
+    def filter_nodes(
+        self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]
+    ) -> dict[int, Status]:
+        requests = requests_of(state, pod)
+        wanted = [(name, want) for name, want in requests.items() if want > 0 and name != PODS]
+        failures: dict[int, Status] = {}
+        for i, node in enumerate(nodes):
+            if len(node.pods) < node.allocatable.get(PODS, DEFAULT_ALLOWED_PODS):
+                requested, allocatable = node.requested, node.allocatable
+                for name, want in wanted:
+                    if requested.get(name, 0) + want > allocatable.get(name, 0):
+                        break
+                else:
+                    continue  # fits: the common case, without building a list of reasons
+            failures[i] = unschedulable(*insufficient(pod, node, requests))
+        return failures
 
     def _resource_score(self, requested: int, capacity: int) -> int:
         if capacity == 0:
@@ -111,5 +130,31 @@ class NodeResourcesFit:
             weights += weight
         return total // weights if weights else 0
 
+    normalizes = False
+
     def normalize(self, state: CycleState, pod: Obj, scores: dict[str, int]) -> None:
         return None
+
+    def score_nodes(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> list[int]:
+        if not self._least_allocated_cpu_memory:
+            return [self.score(state, pod, n) for n in nodes]
+        want = requests_of(state, pod, non_zero=True)
+        want_cpu, want_memory = want.get(CPU, 0), want.get(MEMORY, 0)
+        out = []
+        for node in nodes:
+            allocatable, used = node.allocatable, node.non_zero_requested
+            cpu_cap = allocatable.get(CPU, 0)
+            mem_cap = allocatable.get(MEMORY, 0)
+            total = weights = 0
+            if cpu_cap:
+                requested = used.get(CPU, 0) + want_cpu
+                if requested <= cpu_cap:
+                    total += (cpu_cap - requested) * MAX_NODE_SCORE // cpu_cap
+                weights += 1
+            if mem_cap:
+                requested = used.get(MEMORY, 0) + want_memory
+                if requested <= mem_cap:
+                    total += (mem_cap - requested) * MAX_NODE_SCORE // mem_cap
+                weights += 1
+            out.append(total // weights if weights else 0)
+        return out

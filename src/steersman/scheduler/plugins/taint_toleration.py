@@ -59,6 +59,17 @@ class TaintToleration:
             resolvable=False,
         )
 
+    def filter_nodes(
+        self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]
+    ) -> dict[int, Status]:
+        failures: dict[int, Status] = {}
+        for i, node in enumerate(nodes):
+            if node.hard_taints:
+                status = self.filter(state, pod, node)
+                if not status.ok:
+                    failures[i] = status
+        return failures
+
     def pre_score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
         """Skip when no node has a PreferNoSchedule taint (every score would be equal)."""
         return SUCCESS if any(n.soft_taints for n in nodes) else Status(Code.SKIP)
