@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 import subprocess
@@ -39,8 +40,16 @@ def rss_mb() -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process (0 when there is none)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.asynccontextmanager
-async def separate_apiserver() -> AsyncIterator[tuple[str, ssl.SSLContext, Path]]:
+async def separate_apiserver() -> AsyncIterator[tuple[str, ssl.SSLContext, Path, int | None]]:
     from steersman.pki import ensure_pki
     from steersman.pki.kubeconfig import write_kubeconfig
 
@@ -86,16 +95,18 @@ async def separate_apiserver() -> AsyncIterator[tuple[str, ssl.SSLContext, Path]
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.05)
-        yield base, ctx, kubeconfig
+        yield base, ctx, kubeconfig, proc.pid
     finally:
         proc.terminate()
         proc.wait(10)
 
 
 @contextlib.asynccontextmanager
-async def in_process_apiserver() -> AsyncIterator[tuple[str, ssl.SSLContext | None, None]]:
+async def in_process_apiserver() -> AsyncIterator[
+    tuple[str, ssl.SSLContext | None, None, int | None]
+]:
     async with running_apiserver() as srv:
-        yield srv.base_url, None, None
+        yield srv.base_url, None, None, None
 
 
 async def main() -> None:
@@ -105,7 +116,7 @@ async def main() -> None:
     ap.add_argument("--separate", action="store_true")
     args = ap.parse_args()
     server = separate_apiserver() if args.separate else in_process_apiserver()
-    async with server as (base, ctx, kubeconfig):
+    async with server as (base, ctx, kubeconfig, apiserver_pid):
         connector = aiohttp.TCPConnector(limit=64, ssl=ctx if ctx is not None else False)
         async with aiohttp.ClientSession(connector=connector) as http:
             sem = asyncio.Semaphore(64)
@@ -162,6 +173,8 @@ async def main() -> None:
         client = RestClient.from_kubeconfig(kubeconfig) if kubeconfig else RestClient(base)
         scheduler = Scheduler(client)
         begin = time.monotonic()
+        cpu_begin = time.process_time()
+        api_cpu_begin = cpu_seconds(apiserver_pid)
         task = asyncio.create_task(scheduler.run())
         try:
             while True:
@@ -172,9 +185,16 @@ async def main() -> None:
                 if time.monotonic() - begin > 600:
                     break
             took = time.monotonic() - begin
+            cpu = time.process_time() - cpu_begin
+            api_cpu = cpu_seconds(apiserver_pid) - api_cpu_begin
             print(
                 f"scheduler: {bound} of {args.pods} pods bound on {args.nodes} nodes in {took:.1f} s"
                 f" (informer start included) -> {bound / took:.0f} pods/s (target >= 500)"
+            )
+            print(
+                f"CPU while scheduling: scheduler process {cpu:.1f} s "
+                f"({1000 * cpu / max(bound, 1):.2f} ms/pod)"
+                + (f", API server {api_cpu:.1f} s" if apiserver_pid else "")
             )
             where = "scheduler alone" if args.separate else "API server + scheduler in one process"
             print(f"process RSS ({where}): {rss_mb():.1f} MB")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import time
 from typing import Any
 
 from steersman.api.resources import require
@@ -32,6 +33,8 @@ from steersman.util.memory import release_startup_memory
 log = logging.getLogger("steersman.scheduler")
 
 Obj = dict[str, Any]
+BIND_CONCURRENCY = 16
+YIELD_INTERVAL = 0.005  # seconds of back-to-back scheduling cycles between event-loop turns
 PODS = require("", "v1", "pods")
 NODES = require("", "v1", "nodes")
 
@@ -90,6 +93,9 @@ class Scheduler:
         self.nodes = self.factory.informer(NODES)
         self._handlers_added = False
         self._binding: set[asyncio.Task[None]] = set()
+        # Bindings in flight at once: each holds an HTTP/1.1 connection (client-go multiplexes
+        # them over one HTTP/2 connection); more would only open more TLS connections.
+        self._bind_slots = asyncio.Semaphore(BIND_CONCURRENCY)
         self._next_start = 0
 
     def _ours(self, pod: Obj) -> bool:
@@ -155,6 +161,7 @@ class Scheduler:
             tg.create_task(self._loop())
 
     async def _loop(self) -> None:
+        last_yield = time.monotonic()
         while True:
             info = await self.queue.pop()
             try:
@@ -162,6 +169,13 @@ class Scheduler:
             except Exception:
                 log.exception("scheduling %s", info.pod["metadata"].get("name"))
                 self.queue.add_backoff(info)
+            # A cycle that neither fails nor waits never yields: give bindings, informers and
+            # events their turn at least every YIELD_INTERVAL, or a long queue starves them.
+            # (Not after every cycle: back-to-back cycles find the nodes still in CPU caches.)
+            now = time.monotonic()
+            if now - last_yield >= YIELD_INTERVAL:
+                await asyncio.sleep(0)
+                last_yield = time.monotonic()
 
     # -- one scheduling cycle -----------------------------------------------------------
     async def schedule_one(self, info: QueuedPodInfo) -> None:
@@ -315,7 +329,8 @@ class Scheduler:
         self, framework: Framework, state: CycleState, info: QueuedPodInfo, host: str
     ) -> None:
         pod = info.pod
-        status = await framework.bind(state, pod, host)
+        async with self._bind_slots:
+            status = await framework.bind(state, pod, host)
         if not status.ok:
             log.info("binding %s to %s failed: %s", pod["metadata"]["name"], host, status.message)
             framework.unreserve(state, pod, host)

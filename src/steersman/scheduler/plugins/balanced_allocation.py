@@ -57,13 +57,13 @@ class NodeResourcesBalancedAllocation:
         want_cpu, want_memory = want.get(CPU, 0), want.get(MEMORY, 0)
         out = []
         for node in nodes:
-            allocatable = node.allocatable
-            cpu_cap = allocatable.get(CPU, 0)
-            mem_cap = allocatable.get(MEMORY, 0)
+            cpu_cap = node.allocatable_cpu
+            mem_cap = node.allocatable_memory
             if cpu_cap and mem_cap:
-                used = node.non_zero_requested
-                f1 = min((used.get(CPU, 0) + want_cpu) / cpu_cap, 1.0)
-                f2 = min((used.get(MEMORY, 0) + want_memory) / mem_cap, 1.0)
+                f1 = (node.non_zero_cpu + want_cpu) / cpu_cap
+                f2 = (node.non_zero_memory + want_memory) / mem_cap
+                f1 = 1.0 if f1 > 1.0 else f1
+                f2 = 1.0 if f2 > 1.0 else f2
                 out.append(int((1 - abs(f1 - f2) / 2) * MAX_NODE_SCORE))
             else:
                 out.append(self.score(state, pod, node))

@@ -3,6 +3,7 @@ and by how many nodes have them (so one node does not attract everything)."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,9 @@ def normalized_image_name(name: str) -> str:
     return name if (":" in last or "@" in last) else f"{name}:latest"
 
 
+_IMAGE_NAMES = operator.attrgetter("image_names")
+
+
 class ImageLocality:
     name = "ImageLocality"
 
@@ -40,10 +44,9 @@ class ImageLocality:
                 *((pod.get("spec") or {}).get("containers") or []),
             ]
         }
-        for info in nodes:
-            if not wanted.isdisjoint(info.image_names):
-                return SUCCESS
-        return Status(Code.SKIP)
+        if all(map(wanted.isdisjoint, map(_IMAGE_NAMES, nodes))):
+            return Status(Code.SKIP)
+        return SUCCESS
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         containers = [

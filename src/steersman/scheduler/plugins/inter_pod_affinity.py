@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 from steersman.api.labels import NOTHING, Selector, selector_from_label_selector
@@ -55,6 +56,10 @@ _ALL_NODES_KEY = NAME + "/nodes"
 
 TopologyPair = tuple[str, str]
 NamespaceLister = Callable[[], Iterable[Obj]]
+
+
+_PODS_WITH_AFFINITY = attrgetter("pods_with_affinity")
+_PODS_WITH_REQUIRED_ANTI_AFFINITY = attrgetter("pods_with_required_anti_affinity")
 
 
 # -- terms -------------------------------------------------------------------------------
@@ -310,7 +315,7 @@ class InterPodAffinity:
         ]
         ns_labels = self.namespace_labels((pod.get("metadata") or {}).get("namespace", ""))
         existing: Counts = {}
-        for node in nodes:
+        for node in filter(_PODS_WITH_REQUIRED_ANTI_AFFINITY, nodes):
             for other in node.pods_with_required_anti_affinity:
                 terms = self._info(other).required_anti_affinity
                 if terms:
@@ -385,9 +390,7 @@ class InterPodAffinity:
         has_constraints = bool(info.preferred_affinity or info.preferred_anti_affinity)
         if self.ignore_preferred_terms_of_existing_pods and not has_constraints:
             return Status(Code.SKIP)
-        if not has_constraints and not any(
-            n.pods_with_affinity for n in self._all_nodes(state, nodes)
-        ):
+        if not has_constraints and not any(map(_PODS_WITH_AFFINITY, self._all_nodes(state, nodes))):
             return Status(Code.SKIP)  # nothing anywhere could score: every node ties
         info.preferred_affinity = [self._merge_weighted(t) for t in info.preferred_affinity]
         info.preferred_anti_affinity = [

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from steersman.scheduler.framework import (
-    DEFAULT_ALLOWED_PODS,
     MAX_NODE_SCORE,
     SUCCESS,
     CycleState,
@@ -74,16 +73,32 @@ class NodeResourcesFit:
         self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]
     ) -> dict[int, Status]:
         requests = requests_of(state, pod)
-        wanted = [(name, want) for name, want in requests.items() if want > 0 and name != PODS]
+        want_cpu = requests.get(CPU, 0)
+        want_memory = requests.get(MEMORY, 0)
+        # Other resources (ephemeral-storage, extended ones) are checked by name.
+        others = [
+            (name, want)
+            for name, want in requests.items()
+            if want > 0 and name not in (CPU, MEMORY, PODS)
+        ]
         failures: dict[int, Status] = {}
         for i, node in enumerate(nodes):
-            if len(node.pods) < node.allocatable.get(PODS, DEFAULT_ALLOWED_PODS):
+            if (
+                len(node.pods) < node.allowed_pod_count
+                and (want_cpu <= 0 or node.requested_cpu + want_cpu <= node.allocatable_cpu)
+                and (
+                    want_memory <= 0
+                    or node.requested_memory + want_memory <= node.allocatable_memory
+                )
+            ):
+                if not others:
+                    continue  # fits: the common case, without building a list of reasons
                 requested, allocatable = node.requested, node.allocatable
-                for name, want in wanted:
+                for name, want in others:
                     if requested.get(name, 0) + want > allocatable.get(name, 0):
                         break
                 else:
-                    continue  # fits: the common case, without building a list of reasons
+                    continue
             failures[i] = unschedulable(*insufficient(pod, node, requests))
         return failures
 
@@ -142,17 +157,16 @@ class NodeResourcesFit:
         want_cpu, want_memory = want.get(CPU, 0), want.get(MEMORY, 0)
         out = []
         for node in nodes:
-            allocatable, used = node.allocatable, node.non_zero_requested
-            cpu_cap = allocatable.get(CPU, 0)
-            mem_cap = allocatable.get(MEMORY, 0)
+            cpu_cap = node.allocatable_cpu
+            mem_cap = node.allocatable_memory
             total = weights = 0
             if cpu_cap:
-                requested = used.get(CPU, 0) + want_cpu
+                requested = node.non_zero_cpu + want_cpu
                 if requested <= cpu_cap:
                     total += (cpu_cap - requested) * MAX_NODE_SCORE // cpu_cap
                 weights += 1
             if mem_cap:
-                requested = used.get(MEMORY, 0) + want_memory
+                requested = node.non_zero_memory + want_memory
                 if requested <= mem_cap:
                     total += (mem_cap - requested) * MAX_NODE_SCORE // mem_cap
                 weights += 1

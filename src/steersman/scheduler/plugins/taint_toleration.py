@@ -3,6 +3,7 @@ tolerate; prefer nodes with fewer untolerated PreferNoSchedule taints."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,9 @@ def untolerated(taints: list[Obj], tolerations: list[Obj], effects: tuple[str, .
     return None
 
 
+_SOFT_TAINTS = operator.attrgetter("soft_taints")
+
+
 class TaintToleration:
     name = "TaintToleration"
 
@@ -72,7 +76,7 @@ class TaintToleration:
 
     def pre_score(self, state: CycleState, pod: Obj, nodes: Sequence[NodeInfo]) -> Status:
         """Skip when no node has a PreferNoSchedule taint (every score would be equal)."""
-        return SUCCESS if any(n.soft_taints for n in nodes) else Status(Code.SKIP)
+        return SUCCESS if any(map(_SOFT_TAINTS, nodes)) else Status(Code.SKIP)
 
     def score(self, state: CycleState, pod: Obj, node: NodeInfo) -> int:
         taints = node.soft_taints
