@@ -264,7 +264,7 @@ def new_requirement(
 class Selector:
     """An AND of requirements (labels.Selector). Immutable; build with the functions below."""
 
-    __slots__ = ("_nothing", "requirements")
+    __slots__ = ("_equalities", "_nothing", "requirements")
 
     def __init__(self, requirements: Iterable[Requirement] = (), *, nothing: bool = False) -> None:
         # Stable sort by key, as Go's parser and Add sort requirements.
@@ -272,6 +272,14 @@ class Selector:
             sorted(requirements, key=lambda r: r.key)
         )
         self._nothing = nothing
+        # The usual selector (matchLabels) is only `key = value` requirements: matched as
+        # plain lookups, it is checked per pod on every controller sync.
+        self._equalities: tuple[tuple[str, str], ...] | None = None
+        if all(
+            r.operator in (EQUALS, DOUBLE_EQUALS, IN) and len(r.values) == 1
+            for r in self.requirements
+        ):
+            self._equalities = tuple((r.key, r.values[0]) for r in self.requirements)
 
     @property
     def empty(self) -> bool:
@@ -286,7 +294,16 @@ class Selector:
         if self._nothing:
             return False
         ls = labels or {}
-        return all(r.matches(ls) for r in self.requirements)
+        # Loops, not all(genexpr): this runs per pod per controller sync.
+        if self._equalities is not None:
+            for key, value in self._equalities:  # noqa: SIM110
+                if ls.get(key) != value:
+                    return False
+            return True
+        for r in self.requirements:  # noqa: SIM110
+            if not r.matches(ls):
+                return False
+        return True
 
     def add(self, *requirements: Requirement) -> Selector:
         if self._nothing:

@@ -19,9 +19,16 @@ def parse_time(value: str | None) -> datetime.datetime | None:
 
 
 def controller_ref(obj: Obj) -> Obj | None:
-    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+    """A copy of the object's controller reference (metav1.GetControllerOf)."""
+    ref = controller_ref_view(obj)
+    return dict(ref) if ref is not None else None
+
+
+def controller_ref_view(obj: Obj) -> Obj | None:
+    """The controller reference itself, for reading only (no copy: hot loops use it)."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or ():
         if ref.get("controller"):
-            return dict(ref)
+            return ref  # type: ignore[no-any-return]
     return None
 
 
@@ -53,20 +60,26 @@ def is_pod_terminating(pod: Obj) -> bool:
 
 
 def pod_condition(pod: Obj, type_: str) -> Obj | None:
-    for cond in (pod.get("status") or {}).get("conditions") or []:
+    """A copy of the pod's condition of that type."""
+    cond = _condition_view(pod, type_)
+    return dict(cond) if cond is not None else None
+
+
+def _condition_view(pod: Obj, type_: str) -> Obj | None:
+    for cond in (pod.get("status") or {}).get("conditions") or ():
         if cond.get("type") == type_:
-            return dict(cond)
+            return cond  # type: ignore[no-any-return]
     return None
 
 
 def is_pod_ready(pod: Obj) -> bool:
-    cond = pod_condition(pod, "Ready")
+    cond = _condition_view(pod, "Ready")
     return cond is not None and cond.get("status") == "True"
 
 
 def is_pod_available(pod: Obj, min_ready_seconds: int, now: datetime.datetime) -> bool:
     """Ready for at least minReadySeconds (podutil.IsPodAvailable)."""
-    cond = pod_condition(pod, "Ready")
+    cond = _condition_view(pod, "Ready")
     if cond is None or cond.get("status") != "True":
         return False
     if min_ready_seconds == 0:

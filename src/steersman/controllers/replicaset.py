@@ -38,6 +38,7 @@ from steersman.client.workqueue import QueueShutDown, WorkQueue
 from steersman.controllers.expectations import ControllerExpectations
 from steersman.controllers.pods import (
     controller_ref,
+    controller_ref_view,
     deletion_order_key,
     is_pod_active,
     is_pod_available,
@@ -237,7 +238,7 @@ class ReplicaSetController:
         owned: list[Obj] = []
         fresh_checked = False
         for pod in pods:
-            ref = controller_ref(pod)
+            ref = controller_ref_view(pod)
             labels = pod["metadata"].get("labels") or {}
             matches = not selector.empty and selector.matches(labels)
             if ref is not None:
@@ -401,13 +402,19 @@ class ReplicaSetController:
         template_selector = selector_from_set(template_labels)
         min_ready = spec.get("minReadySeconds") or 0
         now = _now()
+        fully_labeled = ready = available = 0
+        for p in pods:  # one pass: this runs on every sync, over every pod of the owner
+            if template_selector.matches(p["metadata"].get("labels") or {}):
+                fully_labeled += 1
+            if is_pod_ready(p):
+                ready += 1
+                if is_pod_available(p, min_ready, now):  # available implies ready
+                    available += 1
         status: Obj = {
             "replicas": len(pods),
-            "fullyLabeledReplicas": sum(
-                1 for p in pods if template_selector.matches(p["metadata"].get("labels") or {})
-            ),
-            "readyReplicas": sum(1 for p in pods if is_pod_ready(p)),
-            "availableReplicas": sum(1 for p in pods if is_pod_available(p, min_ready, now)),
+            "fullyLabeledReplicas": fully_labeled,
+            "readyReplicas": ready,
+            "availableReplicas": available,
             "observedGeneration": owner["metadata"].get("generation", 1),
         }
         conditions = [
