@@ -127,7 +127,7 @@ class ReplicaSetController:
         return selector_from_set(spec.get("selector") or {})
 
     def _owner_of(self, pod: Obj) -> Obj | None:
-        ref = controller_ref(pod)
+        ref = controller_ref_view(pod)
         if ref is None or ref.get("kind") != self.kind:
             return None
         owner = self.owners.get(pod["metadata"].get("namespace", ""), ref.get("name", ""))
@@ -237,13 +237,14 @@ class ReplicaSetController:
         deleting = bool(owner["metadata"].get("deletionTimestamp"))
         owned: list[Obj] = []
         fresh_checked = False
+        matches_labels = None if selector.empty else selector.matches
         for pod in pods:
             ref = controller_ref_view(pod)
+            if ref is not None and ref.get("uid") != uid:
+                continue  # another controller's pod: neither ours to keep nor to adopt
             labels = pod["metadata"].get("labels") or {}
-            matches = not selector.empty and selector.matches(labels)
+            matches = matches_labels is not None and matches_labels(labels)
             if ref is not None:
-                if ref.get("uid") != uid:
-                    continue
                 if matches:
                     owned.append(pod)
                 elif not deleting:
