@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.harness import poll
+from tests.e2e.harness import Cluster, StreamedKubectl, poll
 
 
 def test_hpa_is_served_and_enforces_min_replicas(kubectl: Any, kubectl_json: Any, ns: str) -> None:
@@ -125,3 +125,23 @@ def test_v2_only_fields_survive_a_v1_round_trip(kubectl: Any, kubectl_json: Any,
         ]
         == 7
     )
+
+
+def test_watch_through_v1_sees_v1_objects(cluster: Cluster, kubectl: Any, ns: str) -> None:
+    kubectl("create", "deployment", "w", "-n", ns, "--image=busybox:1")
+    stream = StreamedKubectl(
+        cluster,
+        "get",
+        "horizontalpodautoscalers.v1.autoscaling",
+        "-n",
+        ns,
+        "-w",
+        "-o",
+        'jsonpath={.apiVersion} {.metadata.name} {.spec.targetCPUUtilizationPercentage}{"\\n"}',
+    )
+    try:
+        kubectl("autoscale", "deployment/w", "-n", ns, "--max=3", "--cpu-percent=55")
+        line = stream.wait_for(lambda text: " w " in text, timeout=20)
+        assert line.split() == ["autoscaling/v1", "w", "55"]
+    finally:
+        stream.stop()
