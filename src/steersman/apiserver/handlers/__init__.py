@@ -55,7 +55,7 @@ async def handle_resource(
     registry = ctx.registry(info)
     accept = negotiation.parse_accept(request.headers.get("Accept"))
     if ri.subresource == "scale":
-        return await _scale(request, registry, ri, accept, served(info))
+        return await _scale(request, registry, ri, accept)
     if ri.subresource == "binding" or (info.resource == "bindings" and ri.verb == "create"):
         return await _binding(request, ctx, ri)
     if ri.subresource not in ("", "status", "finalize"):
@@ -291,11 +291,7 @@ _VERBS = {
 
 
 async def _scale(
-    request: web.Request,
-    registry: Registry,
-    ri: RequestInfo,
-    accept: negotiation.Accept,
-    version: Served,
+    request: web.Request, registry: Registry, ri: RequestInfo, accept: negotiation.Accept
 ) -> web.StreamResponse:
     info = registry.info
     scale_info = resources.ResourceInfo(
