@@ -147,7 +147,9 @@ async def serve_watch(
             await _follow(watcher, writer, selection, params)
     except TimeoutError:
         pass
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:
+        pass  # the client went away (aiohttp's ClientConnectionResetError): nothing to send
+    except asyncio.CancelledError:
         raise
     except WatchOverflowError:
         pass  # a slow watcher is cut off; its client re-watches from its last resourceVersion

@@ -19,6 +19,10 @@ from typing import Any
 import aiohttp
 import orjson
 
+# What a request can fail with below HTTP (connection refused or reset, a pooled connection
+# the server closed, a timeout): callers that must not die on a lost request catch these.
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientError, OSError, TimeoutError)
+
 
 class ApiStatusError(Exception):
     def __init__(self, code: int, status: dict[str, Any]) -> None:

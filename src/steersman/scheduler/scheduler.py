@@ -23,7 +23,7 @@ from steersman.client.events import NORMAL, WARNING, EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.scheduler.cache import SchedulerCache
-from steersman.scheduler.framework import SUCCESS, Code, CycleState, NodeInfo, Status
+from steersman.scheduler.framework import SUCCESS, Code, CycleState, NodeInfo, Status, error
 from steersman.scheduler.plugins.default_preemption import fit_message
 from steersman.scheduler.profile import ProfileSpec, default_profile, registry
 from steersman.scheduler.queue import QueuedPodInfo, SchedulingQueue
@@ -329,12 +329,20 @@ class Scheduler:
         self, framework: Framework, state: CycleState, info: QueuedPodInfo, host: str
     ) -> None:
         pod = info.pod
-        async with self._bind_slots:
-            status = await framework.bind(state, pod, host)
+        try:
+            async with self._bind_slots:
+                status = await framework.bind(state, pod, host)
+        except Exception as exc:  # a plugin that raises must not leave the pod assumed forever
+            log.exception("binding %s to %s", pod["metadata"]["name"], host)
+            status = error(f"running Bind plugin: {exc or type(exc).__name__}")
         if not status.ok:
+            # handleBindingCycleError: forget the assumption, tell the user, retry after backoff.
             log.info("binding %s to %s failed: %s", pod["metadata"]["name"], host, status.message)
             framework.unreserve(state, pod, host)
             self.cache.forget(pod)
+            self.recorders[framework.scheduler_name].event(
+                pod, WARNING, "FailedScheduling", f"Binding rejected: {status.message}"
+            )
             self.queue.add_backoff(info)
             return
         meta = pod["metadata"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import TRANSPORT_ERRORS, ApiStatusError, RestClient
 from steersman.scheduler.framework import SUCCESS, CycleState, Status, error
 
 
@@ -28,4 +28,8 @@ class DefaultBinder:
             )
         except ApiStatusError as exc:
             return error(str(exc))
+        except TRANSPORT_ERRORS as exc:
+            # The binding may or may not have been written: the scheduler forgets the pod and
+            # retries it; if it was bound, the pod's update removes it from the queue.
+            return error(f"binding request failed: {exc or type(exc).__name__}")
         return SUCCESS
