@@ -145,3 +145,24 @@ def test_watch_through_v1_sees_v1_objects(cluster: Cluster, kubectl: Any, ns: st
         assert line.split() == ["autoscaling/v1", "w", "55"]
     finally:
         stream.stop()
+
+
+def test_invalid_hpa_is_refused_with_kubernetes_wording(kubectl: Any, ns: str) -> None:
+    hpa = {
+        "apiVersion": "autoscaling/v1",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "bad"},
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "x"},
+            "maxReplicas": 3,
+            "targetCPUUtilizationPercentage": -5,
+        },
+    }
+    res = kubectl("create", "-n", ns, "-f", "-", input=json.dumps(hpa), check=False)
+    assert res.returncode != 0
+    assert 'The HorizontalPodAutoscaler "bad" is invalid' in res.stderr
+    assert (
+        "spec.metrics[0].resource.target.averageUtilization: Invalid value: -5: "
+        "must be greater than 0" in res.stderr
+    )
+    assert "NotFound" in kubectl("get", "hpa", "bad", "-n", ns, check=False).stderr

@@ -65,6 +65,7 @@ _MODULES: dict[tuple[str, str], str] = {
     ("apps", "ControllerRevision"): "controller_revision",
     ("batch", "Job"): "job_update",
     ("batch", "CronJob"): "cron_job",
+    ("autoscaling", "HorizontalPodAutoscaler"): "horizontal_pod_autoscaler",
     ("coordination.k8s.io", "Lease"): "lease",
     ("discovery.k8s.io", "EndpointSlice"): "endpoint_slice",
     ("events.k8s.io", "Event"): "events_k8s_io",
