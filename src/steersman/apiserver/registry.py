@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from steersman.api import errors
 from steersman.api.defaults import apply_defaults
 from steersman.api.resources import ResourceInfo
-from steersman.apiserver import codec
+from steersman.apiserver import codec, quota_admission
 from steersman.apiserver.objects import deep_copy, now_rfc3339, without_volatile_meta
 from steersman.apiserver.strategies.base import Strategy
 from steersman.storage.interface import (
@@ -71,7 +71,7 @@ class Registry:
         self.store = store
         self.namespaces = namespaces
         # Whether updates can change quota usage (services, persistentvolumeclaims).
-        self._quota_on_update = info.namespaced and quota_evaluator_handles_update(info)
+        self._quota_on_update = info.namespaced and quota_admission.charges_updates(info)
 
     # -- reads --------------------------------------------------------------
     async def get_kv(self, namespace: str, name: str, *, revision: int = 0) -> KeyValue:
@@ -209,7 +209,9 @@ class Registry:
         if self.info.namespaced:
             await self.namespaces.check_can_create(namespace)
             if self.info.resource != "resourcequotas" and not opts.internal:
-                await self._admit_quota(namespace, obj, dry_run=opts.dry_run)
+                await quota_admission.admit(
+                    self.store, self.info, namespace, obj, dry_run=opts.dry_run
+                )
         await self.strategy.before_create(obj, dry_run=opts.dry_run)
         if opts.dry_run:
             return obj
@@ -226,53 +228,6 @@ class Registry:
             await self.strategy.after_create_failed(obj)
             raise
         return codec.decode(kv)
-
-    async def _admit_quota(
-        self,
-        namespace: str,
-        obj: dict[str, Any],
-        *,
-        dry_run: bool,
-        old: dict[str, Any] | None = None,
-    ) -> None:
-        """ResourceQuota admission for a create (or, with `old`, an update): refuse what
-        would exceed a quota of the namespace (403, Kubernetes' wording), else charge the
-        quotas' status.used before the object is written (compare-and-swap on each quota,
-        retried on conflicts). An update is charged only its growth (a Service becoming a
-        LoadBalancer, a claim asking for more storage)."""
-        from steersman.api import quota
-
-        prefix = f"/registry/resourcequotas/{namespace}/"
-        for _ in range(3):
-            listed = await self.store.list(prefix)
-            if not listed.items:
-                return
-            quotas = [codec.decode(kv) for kv in listed.items]
-            decision = quota.admit(quotas, obj, old, group_resource=self.info.group_resource)
-            if decision.error is not None:
-                raise errors.forbidden_error(
-                    self.info.resource,
-                    obj["metadata"].get("name", ""),
-                    decision.error,
-                    self.info.group,
-                )
-            if dry_run or not decision.updated:
-                return
-            revisions = {(codec.decode(kv)["metadata"]["name"]): kv for kv in listed.items}
-            try:
-                for updated in decision.updated:
-                    kv = revisions[updated["metadata"]["name"]]
-                    await self.store.update(
-                        kv.key,
-                        codec.encode_for_storage(updated),
-                        expected_revision=kv.mod_revision,
-                    )
-            except ConflictError:
-                continue
-            return
-        raise errors.conflict_error(
-            "resourcequotas", "", "Operation cannot be fulfilled: quota changed under the request"
-        )
 
     def _check_namespace_of_body(self, namespace: str, meta: dict[str, Any]) -> None:
         if self.info.namespaced:
@@ -390,8 +345,13 @@ class Registry:
         if without_volatile_meta(new) == without_volatile_meta(old):
             return old
         if not subresource and not opts.internal and self._quota_on_update:
-            await self._admit_quota(
-                old_meta.get("namespace", ""), new, dry_run=opts.dry_run, old=old
+            await quota_admission.admit(
+                self.store,
+                self.info,
+                old_meta.get("namespace", ""),
+                new,
+                dry_run=opts.dry_run,
+                old=old,
             )
         await self.strategy.before_update(new, old, dry_run=opts.dry_run)
         if opts.dry_run:
@@ -568,12 +528,6 @@ _OMIT_EMPTY_META = (
     "managedFields",
     "generateName",
 )
-
-
-def quota_evaluator_handles_update(info: ResourceInfo) -> bool:
-    from steersman.api import quota
-
-    return quota.evaluator_for(info.group_resource).handles(quota.UPDATE)
 
 
 def _drop_empty_meta(meta: dict[str, Any]) -> None:
