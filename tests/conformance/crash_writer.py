@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from steersman.storage import KeyValue, open_store
+from steersman.storage import KeyValue, connect_store
 
 
 async def main(url: str, round_: str, writers: int) -> None:
-    store = open_store(url)
+    store = await connect_store(url)
     out = sys.stdout
     print("ready", store.current_revision(), flush=True)
 

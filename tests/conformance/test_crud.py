@@ -21,13 +21,15 @@ from steersman.storage import (
     Store,
 )
 
+from .conftest import Backend
+
 
 def obj(uid: str, n: int = 0) -> bytes:
     return orjson.dumps({"metadata": {"uid": uid}, "n": n})
 
 
-async def test_fresh_store_is_empty(store: Store) -> None:
-    assert store.current_revision() == 0
+async def test_fresh_store_is_empty(store: Store, backend: Backend) -> None:
+    assert store.current_revision() == backend.initial_revision
     assert store.compacted_revision() == 0
     assert await store.get("/a") is None
     assert (await store.list("/")).items == []

@@ -21,11 +21,11 @@ from .test_watch import take
 async def reopened(backend: Backend, store: Store) -> Store:
     await store.close()
     assert backend.reopen is not None
-    return backend.reopen()
+    return await backend.reopen()
 
 
 async def test_reopen_keeps_data_revisions_and_history(persistent_backend: Backend) -> None:
-    store = persistent_backend.open()
+    store = await persistent_backend.open()
     rev = await history(store)
     listed_now = await store.list("/c/")
     listed_then = await store.list("/c/", revision=rev["a2"])
@@ -58,7 +58,7 @@ async def test_reopen_keeps_data_revisions_and_history(persistent_backend: Backe
 
 
 async def test_reopen_keeps_compaction(persistent_backend: Backend) -> None:
-    store = persistent_backend.open()
+    store = await persistent_backend.open()
     rev = await history(store)
     await store.compact(rev["b2"])
     listed = await store.list("/c/", revision=rev["b2"])
@@ -78,7 +78,7 @@ async def test_reopen_keeps_compaction(persistent_backend: Backend) -> None:
 async def test_reopen_keeps_revision_when_newest_writes_were_compacted_away(
     persistent_backend: Backend,
 ) -> None:
-    store = persistent_backend.open()
+    store = await persistent_backend.open()
     await store.create("/c/a", b"1")
     await store.create("/c/b", b"1")
     await store.delete("/c/b")
@@ -134,7 +134,7 @@ async def test_sigkill_never_loses_acknowledged_writes(persistent_backend: Backe
         for key, n in counters.items():
             all_counters[key] = max(all_counters.get(key, 0), n)
 
-        store = persistent_backend.open()
+        store = await persistent_backend.open()
         try:
             for key, revision in all_creates.items():
                 kv = await store.get(key)
@@ -163,7 +163,7 @@ async def test_file_size_bounded_under_churn_with_compaction(persistent_backend:
     path = persistent_backend.path
     if path is None:
         pytest.skip(f"{persistent_backend.name} has no local file")
-    store = persistent_backend.open()
+    store = await persistent_backend.open()
     value = os.urandom(2048)
     sizes: list[int] = []
     try:

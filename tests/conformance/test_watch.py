@@ -193,7 +193,7 @@ async def test_store_close_ends_watches(backend: object) -> None:
     from .conftest import Backend
 
     assert isinstance(backend, Backend)
-    s = backend.open()
+    s = await backend.open()
     watcher = s.watch("/w/")
     task = asyncio.create_task(take(watcher, 1))
     await asyncio.sleep(0.01)

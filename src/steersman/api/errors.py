@@ -443,6 +443,26 @@ def unsupported_media_type_error(accepted: Sequence[str]) -> ApiError:
     )
 
 
+def server_timeout_error(
+    resource: str, operation: str, group: str = "", retry_after_seconds: int = 2
+) -> ApiError:
+    """500 ServerTimeout (the storage was unreachable); clients retry after the Retry-After
+    header the server sends from `details.retryAfterSeconds`."""
+    details: dict[str, Any] = {"name": operation}
+    if group:
+        details["group"] = group
+    if resource:
+        details["kind"] = resource
+    details["retryAfterSeconds"] = retry_after_seconds
+    return ApiError(
+        500,
+        "ServerTimeout",
+        f"The {operation} operation against {_qualified(resource, group)} could not be "
+        "completed at this time, please try again.",
+        details,
+    )
+
+
 def timeout_error(message: str) -> ApiError:
     return ApiError(504, "Timeout", message)
 

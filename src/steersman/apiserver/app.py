@@ -29,6 +29,7 @@ from steersman.apiserver.handlers.proxy import (
 )
 from steersman.apiserver.metrics import ApiMetrics
 from steersman.apiserver.request_info import parse_request_info
+from steersman.storage.interface import StoreUnavailableError
 
 log = logging.getLogger("steersman.apiserver")
 
@@ -42,9 +43,13 @@ READY_KEY = web.AppKey("ready", dict)
 
 
 def _status_response(err: errors.ApiError) -> web.Response:
-    return web.Response(
+    response = web.Response(
         body=orjson.dumps(err.status()), status=err.code, content_type="application/json"
     )
+    retry_after = (err.details or {}).get("retryAfterSeconds")
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def build_app(
@@ -91,6 +96,11 @@ def build_app(
             if exc.status == 413:
                 return _status_response(errors.too_large_error(3 * 1024 * 1024))
             raise
+        except StoreUnavailableError as exc:
+            log.warning("storage unavailable serving %s %s: %s", request.method, path, exc)
+            code = 500
+            operation = ri.verb if ri.is_resource_request else request.method.lower()
+            return _status_response(errors.server_timeout_error(ri.resource, operation, ri.group))
         except (ConnectionResetError, TimeoutError):
             code = 499
             raise

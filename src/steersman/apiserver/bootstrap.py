@@ -66,12 +66,21 @@ async def _put(
 ) -> None:
     registry = ctx.registry(_info(group, resource))
     name = obj["metadata"]["name"]
-    try:
-        await registry.update(namespace, name, obj, WriteOptions(internal=True))
-    except errors.ApiError as exc:
-        if exc.code != 404:
-            raise
-        await registry.create(namespace, obj, WriteOptions(internal=True))
+    # Several API servers on one store bootstrap at once: a create that loses the race to
+    # another server's create becomes an update.
+    for _ in range(5):
+        try:
+            await registry.update(namespace, name, obj, WriteOptions(internal=True))
+            return
+        except errors.ApiError as exc:
+            if exc.code != 404:
+                raise
+        try:
+            await registry.create(namespace, obj, WriteOptions(internal=True))
+            return
+        except errors.ApiError as exc:
+            if exc.code != 409:
+                raise
 
 
 async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int) -> None:

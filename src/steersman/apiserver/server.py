@@ -25,7 +25,7 @@ from steersman.apiserver.bootstrap import bootstrap
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.handlers.proxy import KubeletClientConfig
 from steersman.apiserver.metrics import ApiMetrics
-from steersman.storage import open_store
+from steersman.storage import connect_store
 from steersman.util.memory import release_startup_memory
 
 log = logging.getLogger("steersman.apiserver")
@@ -96,9 +96,7 @@ class ApiServer:
 
     async def run(self) -> None:
         cfg = self.config
-        store = open_store(cfg.storage)
-        if asyncio.iscoroutine(store):
-            store = await store
+        store = await connect_store(cfg.storage)
         ctx = ApiContext.build(
             store,
             service_cidr=cfg.service_cluster_ip_range,

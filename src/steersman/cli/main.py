@@ -121,22 +121,37 @@ def apiserver(
 
 @cli.command("controller-manager")
 @click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option(
+    "--apiservers",
+    default="",
+    help="API server URLs (comma-separated) to use instead of the kubeconfig's, failing over",
+)
 @click.option("--leader-elect/--no-leader-elect", default=True, show_default=True)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
-def controller_manager(kubeconfig: Path, leader_elect: bool, verbosity: int) -> None:
+def controller_manager(
+    kubeconfig: Path, apiservers: str, leader_elect: bool, verbosity: int
+) -> None:
     """Run the controller manager."""
     from steersman.controllers.manager import ControllerManager, LeadershipLost
 
     _logging(verbosity)
     try:
         # SIGTERM cancels the run, so the Lease is released for a successor at once.
-        _run_until_signal(ControllerManager(kubeconfig, leader_elect=leader_elect).run)
+        manager = ControllerManager(
+            kubeconfig, leader_elect=leader_elect, servers=_urls(apiservers)
+        )
+        _run_until_signal(manager.run)
     except LeadershipLost as exc:
         sys.exit(f"controller-manager: {exc}")
 
 
 @cli.command()
 @click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option(
+    "--apiservers",
+    default="",
+    help="API server URLs (comma-separated) to use instead of the kubeconfig's, failing over",
+)
 @click.option(
     "--config",
     type=click.Path(path_type=Path, exists=True),
@@ -145,7 +160,9 @@ def controller_manager(kubeconfig: Path, leader_elect: bool, verbosity: int) -> 
 )
 @click.option("--leader-elect/--no-leader-elect", default=True, show_default=True)
 @click.option("-v", "--v", "verbosity", default=0, type=int)
-def scheduler(kubeconfig: Path, config: Path | None, leader_elect: bool, verbosity: int) -> None:
+def scheduler(
+    kubeconfig: Path, apiservers: str, config: Path | None, leader_elect: bool, verbosity: int
+) -> None:
     """Run the scheduler."""
     from steersman.client.rest import RestClient
     from steersman.scheduler.profile import load_config
@@ -161,7 +178,9 @@ def scheduler(kubeconfig: Path, config: Path | None, leader_elect: bool, verbosi
 
     async def main() -> None:
         nonlocal lost
-        client = RestClient.from_kubeconfig(kubeconfig, user_agent="steersman-scheduler")
+        client = RestClient.from_kubeconfig(
+            kubeconfig, user_agent="steersman-scheduler", servers=_urls(apiservers)
+        )
         try:
             if not leader_elect:
                 await Scheduler(client, profiles=profiles).run()
@@ -185,6 +204,11 @@ def scheduler(kubeconfig: Path, config: Path | None, leader_elect: bool, verbosi
 
 @cli.command()
 @click.option("--kubeconfig", type=click.Path(path_type=Path, exists=True), required=True)
+@click.option(
+    "--apiservers",
+    default="",
+    help="API server URLs (comma-separated) to use instead of the kubeconfig's, failing over",
+)
 @click.option("--node-name", default=None, help="default: the host name")
 @click.option(
     "--root-dir",
@@ -235,6 +259,7 @@ def scheduler(kubeconfig: Path, config: Path | None, leader_elect: bool, verbosi
 @click.option("-v", "--v", "verbosity", default=0, type=int)
 def kubelet(
     kubeconfig: Path,
+    apiservers: str,
     node_name: str | None,
     root_dir: Path | None,
     node_ip: str,
@@ -279,6 +304,7 @@ def kubelet(
         tls_private_key_file=tls_private_key_file,
         client_ca_file=client_ca_file,
         eviction_hard=eviction_hard,
+        api_servers=tuple(_urls(apiservers)),
     )
 
     async def main() -> None:
@@ -328,6 +354,10 @@ def _run_until_signal(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     run_async(runner())
 
 
+def _urls(text: str) -> list[str]:
+    return [u.strip() for u in text.split(",") if u.strip()]
+
+
 def _key_values(text: str) -> dict[str, str]:
     out = {}
     for item in filter(None, text.split(",")):
@@ -368,6 +398,16 @@ def _taint(text: str) -> dict[str, str]:
 )
 @click.option("--pod-cidr", default="10.244.0.0/24", show_default=True, help="the node's pods")
 @click.option(
+    "--storage",
+    default=None,
+    help="the API server's store (e.g. etcd://host:port); default: DATA_DIR/state.db",
+)
+@click.option(
+    "--ha",
+    is_flag=True,
+    help="3 etcd members, 3 API servers behind HAProxy, 2 schedulers, 2 controller managers",
+)
+@click.option(
     "--detach", is_flag=True, help="return once the cluster is ready; stop it with `steersman down`"
 )
 @click.option("-v", "--v", "verbosity", default=0, type=int)
@@ -376,6 +416,8 @@ def up(
     secure_port: int,
     nodes: int,
     pod_cidr: str,
+    storage: str | None,
+    ha: bool,
     detach: bool,
     verbosity: int,
 ) -> None:
@@ -385,7 +427,12 @@ def up(
     _logging(verbosity)
     try:
         cluster = Cluster(
-            data_dir or default_data_dir(), secure_port=secure_port, nodes=nodes, pod_cidr=pod_cidr
+            data_dir or default_data_dir(),
+            secure_port=secure_port,
+            nodes=nodes,
+            pod_cidr=pod_cidr,
+            storage=storage,
+            ha=ha,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -7,6 +7,10 @@ Invariants:
   backoff), so `kill -9` of the API server is survived without losing acknowledged writes.
 - On SIGTERM/SIGINT the supervisor stops its children (SIGTERM, then SIGKILL after a grace
   period) and removes its pid files. It only ever signals processes it started.
+- `--storage URL` puts the API server on that store (an existing etcd) instead of
+  `state.db`. `--ha` runs a highly available control plane (cli/ha.py): three etcd members,
+  three API servers behind HAProxy on the secure port, two schedulers and two controller
+  managers (one leader each); every one of them is a supervised child like the others.
 """
 
 from __future__ import annotations
@@ -97,7 +101,13 @@ class Cluster:
         secure_port: int = 6443,
         nodes: int = 1,
         pod_cidr: str = POD_CIDR,
+        storage: str | None = None,
+        ha: bool = False,
     ) -> None:
+        if ha and storage:
+            raise ValueError("--ha runs its own etcd cluster; it does not take --storage")
+        self.storage = storage
+        self.ha = ha
         self.data_dir = data_dir.resolve()
         self.secure_port = secure_port
         if nodes > 1:
@@ -137,36 +147,41 @@ class Cluster:
             key_pem=pki.admin_key.read_bytes(),
         )
 
-    def _components(self) -> list[Component]:
-        log = self.data_dir / "apiserver.log"
-        argv = [
+    def apiserver_argv(self, storage: str, port: int) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "steersman",
             "apiserver",
             "--storage",
-            f"sqlite://{self.data_dir / 'state.db'}",
+            storage,
             "--secure-port",
-            str(self.secure_port),
+            str(port),
             "--pki-dir",
             str(self.data_dir / "pki"),
         ]
-        controller_manager = [
-            sys.executable,
-            "-m",
-            "steersman",
-            "controller-manager",
-            "--kubeconfig",
-            str(self.kubeconfig),
-        ]
-        scheduler = [
-            sys.executable,
-            "-m",
-            "steersman",
-            "scheduler",
-            "--kubeconfig",
-            str(self.kubeconfig),
-        ]
+
+    def python_component(self, name: str) -> list[str]:
+        """The command line of a control-plane component that only needs the kubeconfig."""
+        return [sys.executable, "-m", "steersman", name, "--kubeconfig", str(self.kubeconfig)]
+
+    def _components(self) -> list[Component]:
+        if self.ha:
+            from steersman.cli.ha import ha_components
+
+            components = ha_components(self)
+        else:
+            components = self._control_plane()
+        if self.nodes >= 1:
+            components.append(self._kubelet())
+        return components
+
+    def _control_plane(self) -> list[Component]:
+        log = self.data_dir / "apiserver.log"
+        storage = self.storage or f"sqlite://{self.data_dir / 'state.db'}"
+        argv = self.apiserver_argv(storage, self.secure_port)
+        controller_manager = self.python_component("controller-manager")
+        scheduler = self.python_component("scheduler")
         components = [
             Component("apiserver", argv, self.data_dir / "apiserver.pid", log),
             Component(
@@ -182,47 +197,46 @@ class Cluster:
                 self.data_dir / "scheduler.log",
             ),
         ]
-        if self.nodes >= 1:
-            kubelet = [
-                sys.executable,
-                "-m",
-                "steersman",
-                "kubelet",
-                "--kubeconfig",
-                str(self.kubeconfig),
-                "--node-name",
-                self.node_name,
-                "--root-dir",
-                str(self.data_dir / "kubelet"),
-                "--containerd-dir",
-                str(self.data_dir / "containerd"),
-                "--pod-cidr",
-                self.pod_cidr,
-                "--cni-bridge",
-                self.bridge,
-                "--egress-guard-chain",
-                self.guard_chain,
-                "--pod-manifest-path",
-                str(self.data_dir / "manifests"),
-                "--port",
-                str(_kubelet_port()),
-                "--tls-cert-file",
-                str(self.kubelet_cert),
-                "--tls-private-key-file",
-                str(self.kubelet_key),
-                "--client-ca-file",
-                str(self.pki.ca_cert),
-            ]
-            components.append(
-                Component(
-                    "kubelet",
-                    kubelet,
-                    self.data_dir / "kubelet.pid",
-                    self.data_dir / "kubelet.log",
-                    stop_grace=KUBELET_STOP_GRACE,
-                )
-            )
         return components
+
+    def _kubelet(self) -> Component:
+        kubelet = [
+            sys.executable,
+            "-m",
+            "steersman",
+            "kubelet",
+            "--kubeconfig",
+            str(self.kubeconfig),
+            "--node-name",
+            self.node_name,
+            "--root-dir",
+            str(self.data_dir / "kubelet"),
+            "--containerd-dir",
+            str(self.data_dir / "containerd"),
+            "--pod-cidr",
+            self.pod_cidr,
+            "--cni-bridge",
+            self.bridge,
+            "--egress-guard-chain",
+            self.guard_chain,
+            "--pod-manifest-path",
+            str(self.data_dir / "manifests"),
+            "--port",
+            str(_kubelet_port()),
+            "--tls-cert-file",
+            str(self.kubelet_cert),
+            "--tls-private-key-file",
+            str(self.kubelet_key),
+            "--client-ca-file",
+            str(self.pki.ca_cert),
+        ]
+        return Component(
+            "kubelet",
+            kubelet,
+            self.data_dir / "kubelet.pid",
+            self.data_dir / "kubelet.log",
+            stop_grace=KUBELET_STOP_GRACE,
+        )
 
     def _running_pid(self) -> int | None:
         try:
@@ -304,6 +318,10 @@ class Cluster:
             "--pod-cidr",
             self.pod_cidr,
         ]
+        if self.storage:
+            argv += ["--storage", self.storage]
+        if self.ha:
+            argv.append("--ha")
         proc = subprocess.Popen(
             argv,
             stdout=log,

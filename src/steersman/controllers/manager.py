@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from steersman.client.events import EventRecorder
@@ -44,13 +44,16 @@ class LeadershipLost(Exception):
 
 
 class ControllerManager:
-    def __init__(self, kubeconfig: Path, *, leader_elect: bool = True) -> None:
+    def __init__(
+        self, kubeconfig: Path, *, leader_elect: bool = True, servers: Sequence[str] = ()
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.leader_elect = leader_elect
+        self.servers = list(servers)
 
     async def run(self) -> None:
         client = RestClient.from_kubeconfig(
-            self.kubeconfig, user_agent="steersman-controller-manager"
+            self.kubeconfig, user_agent="steersman-controller-manager", servers=self.servers
         )
         if not self.leader_elect:
             await self._run_controllers(client)

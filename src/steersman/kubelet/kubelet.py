@@ -77,6 +77,8 @@ class KubeletConfig:
     runc_root: Path = Path("/run/containerd/runc/k8s.io")
     # Node-pressure eviction thresholds (Kubernetes' --eviction-hard); None: the defaults.
     eviction_hard: str | None = None
+    # API server URLs to use instead of the kubeconfig's server (failing over between them).
+    api_servers: tuple[str, ...] = ()
 
 
 def _runtime_facts_from(version: Any, status: Any) -> RuntimeFacts:
@@ -104,7 +106,9 @@ class Kubelet:
     ) -> None:
         self.config = config
         self.client = client or RestClient.from_kubeconfig(
-            config.kubeconfig, user_agent=f"steersman-kubelet/{config.node_name}"
+            config.kubeconfig,
+            user_agent=f"steersman-kubelet/{config.node_name}",
+            servers=config.api_servers,
         )
         self.host = host_info(config.root_dir, hostname=config.node_name)
         self.node_config = NodeConfig(

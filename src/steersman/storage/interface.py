@@ -214,3 +214,9 @@ class WatchOverflowError(StorageError):
 
 class StoreClosedError(StorageError):
     """The store was closed (or failed and stopped writing)."""
+
+
+class StoreUnavailableError(StorageError):
+    """The backend could not be reached or did not answer in time; the write may or may not
+    have been applied. The API server answers 500 ServerTimeout with Retry-After, as
+    kube-apiserver does for an unreachable etcd, so clients retry."""

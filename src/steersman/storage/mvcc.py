@@ -143,7 +143,9 @@ class CompactionPlan:
 
 
 class MvccIndex:
-    def __init__(self, *, watch_queue_size: int = DEFAULT_WATCH_QUEUE_SIZE) -> None:
+    def __init__(
+        self, *, watch_queue_size: int = DEFAULT_WATCH_QUEUE_SIZE, shared_revisions: bool = False
+    ) -> None:
         self._current: Any = SortedDict()  # str -> KeyValue
         self._history: Any = SortedDict()  # str -> list[Version]
         self._log: list[WatchEvent] = []
@@ -153,6 +155,8 @@ class MvccIndex:
         self._watchers: dict[str, set[MvccWatcher]] = {}
         self._watch_queue_size = watch_queue_size
         self._closed = False
+        # An etcd transaction may write several keys at one revision; our own backends never do.
+        self._shared_revisions = shared_revisions
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -241,7 +245,7 @@ class MvccIndex:
         for event in events:
             kv = event.kv
             rev = kv.mod_revision
-            if rev <= self._revision:
+            if rev < self._revision or (rev == self._revision and not self._shared_revisions):
                 raise ValueError(f"revision {rev} does not follow {self._revision}")
             versions = self._history.get(kv.key)
             if versions is None:
@@ -257,6 +261,16 @@ class MvccIndex:
             self._revision = rev
         if self._watchers:
             self._fan_out(events)
+
+    def load_snapshot(self, kvs: Iterable[KeyValue], revision: int) -> None:
+        """Start an empty index from the state as of `revision`, with history compacted at it
+        (a mirror of a store whose older history is gone)."""
+        if self._revision or self._current:
+            raise ValueError("load_snapshot needs an empty index")
+        for kv in kvs:
+            self._current[kv.key] = kv
+            self._history[kv.key] = [(kv.mod_revision, kv)]
+        self._revision = self._compacted = revision
 
     def advance_to(self, revision: int) -> None:
         """Move the current revision forward without an event (a reopened log whose newest rows

@@ -1,0 +1,235 @@
+"""A small asyncio etcd v3 client: the KV, Watch and Maintenance calls the etcd store makes.
+
+It speaks etcd's gRPC protocol through the stubs `aetcd` ships (generated from etcd's own
+`rpc.proto`), over one `grpc.aio` channel to every endpoint: gRPC's `pick_first` policy uses
+the first member that answers and, when that member dies, reconnects to the next one. Calls
+wait for a ready connection (`wait_for_ready`) instead of failing while the channel reconnects.
+
+Failure model (what callers may rely on):
+- Reads, status and compaction are idempotent: they are retried on `UNAVAILABLE` and on
+  etcd's transient errors until `retry_timeout` runs out.
+- A transaction that was sent and then lost (the member died while it was in flight) may or
+  may not have been applied; it is never retried here but raises `EtcdUnavailableError`, so
+  the caller reports a failure and never acknowledges a write that was not confirmed.
+- `required revision has been compacted` / `is a future revision` become the store's
+  `CompactedError` / `FutureRevisionError`; anything else a `StorageError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from aetcd.rpc import rpc_pb2, rpc_pb2_grpc
+
+from steersman.storage.interface import (
+    CompactedError,
+    FutureRevisionError,
+    StorageError,
+    StoreUnavailableError,
+)
+
+# The whole key space: etcd reads range_end "\0" as "every key >= key".
+ALL_KEYS = b"\x00"
+
+_CHANNEL_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.lb_policy_name", "pick_first"),
+    ("grpc.max_receive_message_length", 256 * 1024 * 1024),
+    ("grpc.max_send_message_length", 8 * 1024 * 1024),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+    ("grpc.keepalive_time_ms", 10_000),
+    ("grpc.keepalive_timeout_ms", 5_000),
+]
+
+_RETRYABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+# etcd's own transient answers (sent as UNAVAILABLE) for which a write was certainly not applied.
+_NOT_APPLIED = ("etcdserver: no leader", "etcdserver: too many requests")
+
+
+class EtcdUnavailableError(StoreUnavailableError):
+    """etcd could not be reached, or did not answer in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class EtcdTls:
+    """Client TLS to etcd (kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile)."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        def read(path: str | None) -> bytes | None:
+            return Path(path).read_bytes() if path else None
+
+        return grpc.ssl_channel_credentials(
+            read(self.ca_file), read(self.key_file), read(self.cert_file)
+        )
+
+
+def parse_endpoints(spec: str) -> list[tuple[str, int]]:
+    """`host:port[,host:port...]` (IPv6 hosts in brackets) -> [(host, port), ...]."""
+    endpoints: list[tuple[str, int]] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        host, sep, port = part.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(f"etcd endpoint {part!r} is not host:port")
+        endpoints.append((host.strip("[]"), int(port)))
+    if not endpoints:
+        raise ValueError("no etcd endpoint given")
+    return endpoints
+
+
+def channel_target(endpoints: Sequence[tuple[str, int]]) -> tuple[str, str | None]:
+    """A gRPC target naming every endpoint's address, and the TLS server name to check when the
+    endpoints were given by host name (the certificate names the host, not its address)."""
+    addresses: list[str] = []
+    families: set[int] = set()
+    server_name: str | None = None
+    for host, port in endpoints:
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            server_name = server_name or host
+            info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            ip = ipaddress.ip_address(info[0][4][0])
+        families.add(ip.version)
+        addresses.append(f"[{ip}]:{port}" if ip.version == 6 else f"{ip}:{port}")
+    if len(families) > 1:
+        raise ValueError("etcd endpoints mix IPv4 and IPv6 addresses")
+    scheme = "ipv6" if families == {6} else "ipv4"
+    return f"{scheme}:{','.join(addresses)}", server_name
+
+
+def _error(exc: grpc.aio.AioRpcError) -> StorageError:
+    details = exc.details() or ""
+    if "required revision has been compacted" in details:
+        return CompactedError(0, 0)
+    if "required revision is a future revision" in details:
+        return FutureRevisionError(0, 0)
+    if exc.code() in _RETRYABLE_CODES or exc.code() == grpc.StatusCode.CANCELLED:
+        return EtcdUnavailableError(f"etcd unavailable: {details or exc.code().name}")
+    return StorageError(f"etcd: {details or exc.code().name}")
+
+
+def _retryable(exc: grpc.aio.AioRpcError) -> bool:
+    return exc.code() in _RETRYABLE_CODES
+
+
+class EtcdClient:
+    def __init__(
+        self,
+        endpoints: Sequence[tuple[str, int]],
+        *,
+        tls: EtcdTls | None = None,
+        request_timeout: float = 10.0,
+        retry_timeout: float = 30.0,
+    ) -> None:
+        target, server_name = channel_target(endpoints)
+        options = list(_CHANNEL_OPTIONS)
+        if tls is not None:
+            if server_name:
+                options.append(("grpc.ssl_target_name_override", server_name))
+            self._channel = grpc.aio.secure_channel(target, tls.credentials(), options)
+        else:
+            self._channel = grpc.aio.insecure_channel(target, options)
+        self.endpoints = list(endpoints)
+        self._kv = rpc_pb2_grpc.KVStub(self._channel)
+        self._watch = rpc_pb2_grpc.WatchStub(self._channel)
+        self._maintenance = rpc_pb2_grpc.MaintenanceStub(self._channel)
+        self.request_timeout = request_timeout
+        self.retry_timeout = retry_timeout
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def _call(self, method: Any, request: Any, *, idempotent: bool) -> Any:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.retry_timeout
+        delay = 0.02
+        while True:
+            try:
+                return await method(request, timeout=self.request_timeout, wait_for_ready=True)
+            except grpc.aio.AioRpcError as exc:
+                again = _retryable(exc) and (
+                    idempotent or any(m in (exc.details() or "") for m in _NOT_APPLIED)
+                )
+                if not again or loop.time() + delay > deadline:
+                    raise _error(exc) from exc
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    # -- KV --------------------------------------------------------------------------------------
+
+    async def range(
+        self,
+        key: bytes,
+        range_end: bytes = b"",
+        *,
+        revision: int = 0,
+        limit: int = 0,
+        count_only: bool = False,
+        keys_only: bool = False,
+    ) -> Any:
+        request = rpc_pb2.RangeRequest(
+            key=key,
+            range_end=range_end,
+            revision=revision,
+            limit=limit,
+            count_only=count_only,
+            keys_only=keys_only,
+        )
+        return await self._call(self._kv.Range, request, idempotent=True)
+
+    async def current_revision(self) -> int:
+        """etcd's current revision, read linearizably (through the leader)."""
+        response = await self.range(ALL_KEYS, limit=1, count_only=True)
+        return int(response.header.revision)
+
+    async def txn(self, request: Any) -> Any:
+        return await self._call(self._kv.Txn, request, idempotent=False)
+
+    async def compact(self, revision: int) -> None:
+        request = rpc_pb2.CompactionRequest(revision=revision)
+        await self._call(self._kv.Compact, request, idempotent=True)
+
+    # -- Watch -----------------------------------------------------------------------------------
+
+    async def watch(
+        self, key: bytes, range_end: bytes, *, start_revision: int
+    ) -> AsyncIterator[Any]:
+        """One watch on its own stream, yielding `WatchResponse`s until the stream fails
+        (`EtcdUnavailableError`) or the caller stops iterating (the stream is cancelled)."""
+        call = self._watch.Watch(wait_for_ready=True)
+        try:
+            create = rpc_pb2.WatchCreateRequest(
+                key=key, range_end=range_end, start_revision=start_revision
+            )
+            await call.write(rpc_pb2.WatchRequest(create_request=create))
+            while True:
+                response = await call.read()
+                if response is grpc.aio.EOF:
+                    raise EtcdUnavailableError("etcd closed the watch stream")
+                yield response
+        except grpc.aio.AioRpcError as exc:
+            raise _error(exc) from exc
+        finally:
+            call.cancel()
+
+    # -- Maintenance -----------------------------------------------------------------------------
+
+    async def status(self) -> Any:
+        """The status of the member this client is connected to (leader id, raft term...)."""
+        request = rpc_pb2.StatusRequest()
+        return await self._call(self._maintenance.Status, request, idempotent=True)
