@@ -197,8 +197,18 @@ class RawHttp:
 class Cluster:
     """One `steersman up --data-dir DIR --secure-port PORT` process and clients for it."""
 
-    def __init__(self, data_dir: Path, *, port: int | None = None, nodes: int = 0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        nodes: int = 0,
+        storage: str | None = None,
+        ha: bool = False,
+    ) -> None:
         self.data_dir = data_dir
+        self.storage = storage
+        self.ha = ha
         self.port = port or free_port()
         # API-level tests run the control plane only (0); node tests ask for the kubelet (1).
         self.nodes = nodes
@@ -225,6 +235,10 @@ class Cluster:
         argv = [sys.executable, "-m", "steersman", "up", "--data-dir", str(self.data_dir)]
         argv += ["--secure-port", str(self.port), "--nodes", str(self.nodes)]
         argv += ["--pod-cidr", self.pod_cidr]
+        if self.storage:
+            argv += ["--storage", self.storage]
+        if self.ha:
+            argv.append("--ha")
         with open(self._up_log, "ab") as log:
             self.proc = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -358,6 +372,54 @@ class Cluster:
         ca, cert, key = cfg.ssl_ca_cert, cfg.cert_file, cfg.key_file
         assert ca and cert and key, "admin.kubeconfig must carry the CA and a client certificate"
         return RawHttp(cfg.host, ca, cert, key)
+
+
+def configmap_writer(
+    http: RawHttp,
+    index: int,
+    stop: threading.Event,
+    acked: list[str],
+    errors: list[str],
+    namespace: str = "default",
+) -> None:
+    """Create ConfigMaps `w<index>-<n>` one after another until `stop`; every create answered
+    201 is appended to `acked`. Transport failures and 5xx/429 are not acknowledged: the writer
+    moves on to the next name (a write that failed ambiguously may or may not exist)."""
+    n = 0
+    while not stop.is_set():
+        name = f"w{index:02d}-{n:06d}"
+        n += 1
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name},
+            "data": {"i": str(n)},
+        }
+        try:
+            resp = http.request("POST", f"/api/v1/namespaces/{namespace}/configmaps", body)
+        except Exception:  # the server is down or was killed mid-request: not acknowledged
+            time.sleep(0.05)
+            continue
+        if resp.status == 201:
+            acked.append(name)
+        elif resp.status >= 500 or resp.status == 429:
+            time.sleep(0.05)
+        else:
+            errors.append(f"{name}: {resp.status} {resp.text[:200]}")
+
+
+def list_configmap_names(http: RawHttp, namespace: str = "default") -> set[str]:
+    names: set[str] = set()
+    token = ""
+    while True:
+        query = "?limit=500" + (f"&continue={token}" if token else "")
+        resp = http.request("GET", f"/api/v1/namespaces/{namespace}/configmaps" + query)
+        assert resp.status == 200, resp.text
+        page = resp.json()
+        names.update(i["metadata"]["name"] for i in page["items"])
+        token = page["metadata"].get("continue", "")
+        if not token:
+            return names
 
 
 class StreamedKubectl:

@@ -13,12 +13,18 @@ import json
 import os
 import signal
 import threading
-import time
 from typing import Any
 
 import pytest
 
-from tests.e2e.harness import DATA, Cluster, RawHttp, poll
+from tests.e2e.harness import (
+    DATA,
+    Cluster,
+    RawHttp,
+    configmap_writer,
+    list_configmap_names,
+    poll,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -82,46 +88,6 @@ def test_restart_keeps_all_state(fresh_cluster: Any) -> None:
     assert new_rv > max_rv
 
 
-def _writer(
-    http: RawHttp, index: int, stop: threading.Event, acked: list[str], errors: list[str]
-) -> None:
-    n = 0
-    while not stop.is_set():
-        name = f"w{index:02d}-{n:06d}"
-        n += 1
-        body = {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": name},
-            "data": {"i": str(n)},
-        }
-        try:
-            resp = http.request("POST", "/api/v1/namespaces/default/configmaps", body)
-        except Exception:  # the server is down or was killed mid-request: not acknowledged
-            time.sleep(0.05)
-            continue
-        if resp.status == 201:
-            acked.append(name)
-        elif resp.status >= 500 or resp.status == 429:
-            time.sleep(0.05)
-        else:
-            errors.append(f"{name}: {resp.status} {resp.text[:200]}")
-
-
-def _list_names(http: RawHttp) -> set[str]:
-    names: set[str] = set()
-    token = ""
-    while True:
-        query = "?limit=500" + (f"&continue={token}" if token else "")
-        resp = http.request("GET", "/api/v1/namespaces/default/configmaps" + query)
-        assert resp.status == 200, resp.text
-        page = resp.json()
-        names.update(i["metadata"]["name"] for i in page["items"])
-        token = page["metadata"].get("continue", "")
-        if not token:
-            return names
-
-
 def test_acknowledged_writes_survive_kill_9(fresh_cluster: Any) -> None:
     c: Cluster = fresh_cluster()
     c.start()
@@ -132,7 +98,7 @@ def test_acknowledged_writes_survive_kill_9(fresh_cluster: Any) -> None:
     errors: list[str] = []
     threads = [
         threading.Thread(
-            target=_writer,
+            target=configmap_writer,
             args=(
                 RawHttp(base.host, base.ca_file, base.cert_file, base.key_file),
                 i,
@@ -174,7 +140,7 @@ def test_acknowledged_writes_survive_kill_9(fresh_cluster: Any) -> None:
         for t in threads:
             t.join(10)
     assert not errors, errors[:10]
-    present = _list_names(base)
+    present = list_configmap_names(base)
     all_acked = {name for names in acked for name in names}
     missing = sorted(all_acked - present)
     assert not missing, (

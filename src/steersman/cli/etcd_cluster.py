@@ -267,8 +267,8 @@ class EtcdCluster:
             ids: dict[int, str] = {}
             leaders: set[int] = set()
             for member in self.members:
-                if not member.running:
-                    continue
+                if member.process is not None and not member.running:
+                    continue  # ours and dead (members started elsewhere are asked anyway)
                 with contextlib.suppress(Exception):
                     member_id, leader = self._status(member, 1.0)
                     ids[member_id] = member.name

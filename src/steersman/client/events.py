@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.client.events")
 
@@ -119,7 +119,7 @@ class EventRecorder:
             item = await self._queue.get()
             try:
                 await self._write(item)
-            except (ApiStatusError, OSError, TimeoutError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.debug("event not written: %s", exc)
             except Exception:
                 log.exception("event recorder")

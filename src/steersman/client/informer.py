@@ -28,7 +28,10 @@ from typing import Any
 from steersman.api.resources import ResourceInfo
 from steersman.client.indexer import Indexer, IndexFunc, Obj, object_key
 from steersman.client.paths import collection_path
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
+
+# ValueError: a JSON body or event cut short.
+_LIST_WATCH_ERRORS: tuple[type[BaseException], ...] = (*REQUEST_ERRORS, ValueError)
 
 log = logging.getLogger("steersman.client.informer")
 
@@ -100,8 +103,9 @@ class Informer:
                 backoff = 0.8
             except _Relist:
                 need_list = True
-            except (ApiStatusError, OSError, TimeoutError, ValueError) as exc:
-                # ValueError covers aiohttp payload and JSON decode errors mid-stream.
+            except _LIST_WATCH_ERRORS as exc:
+                # Transport errors include a stream cut mid-event (the server died: with several
+                # API servers the next attempt goes to another); ValueError covers JSON errors.
                 if isinstance(exc, ApiStatusError) and exc.code == 410:
                     need_list = True
                     continue

@@ -263,7 +263,7 @@ class LeaderElector:
     # -- loops ---------------------------------------------------------------------------
     async def acquire(self) -> None:
         """Block until this candidate holds the lease (retrying with jitter)."""
-        log.info("attempting to acquire leader lease %s...", self.describe())
+        log.info("attempting to acquire leader lease %s as %s...", self.describe(), self.identity)
         while True:
             acquired = await self.try_acquire_or_renew()
             self._maybe_report_transition()

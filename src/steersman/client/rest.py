@@ -36,6 +36,10 @@ class ApiStatusError(Exception):
         self.reason = status.get("reason", "")
 
 
+# What a caller that must not die on a failed request catches: an error answer or a lost one.
+REQUEST_ERRORS: tuple[type[BaseException], ...] = (ApiStatusError, *TRANSPORT_ERRORS)
+
+
 class RestClient:
     def __init__(
         self,

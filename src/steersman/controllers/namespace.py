@@ -16,7 +16,7 @@ from typing import Any
 
 from steersman.api.resources import STORED_RESOURCES, ResourceInfo
 from steersman.client.paths import collection_path
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.controllers.namespace")
 
@@ -67,7 +67,7 @@ class NamespaceController:
                         "deletionTimestamp"
                     ):
                         self.enqueue(obj["metadata"]["name"])
-            except (TimeoutError, ApiStatusError, OSError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.warning("namespace watch ended: %s", exc)
             except Exception:
                 log.exception("namespace watch failed")

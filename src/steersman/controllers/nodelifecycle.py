@@ -24,7 +24,7 @@ from typing import Any
 
 from steersman.api.resources import require
 from steersman.client.informer import InformerFactory
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.controllers.nodelifecycle")
 
@@ -134,7 +134,7 @@ class NodeLifecycleController:
         while True:
             try:
                 await self.monitor_node_health()
-            except (ApiStatusError, OSError, TimeoutError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.info("node health: %s", exc)
             await asyncio.sleep(self.monitor_period)
 

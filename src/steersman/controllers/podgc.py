@@ -16,7 +16,7 @@ from typing import Any
 
 from steersman.api.resources import require
 from steersman.client.informer import InformerFactory
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.controllers.podgc")
 
@@ -53,7 +53,7 @@ class PodGCController:
         while True:
             try:
                 await self.gc()
-            except (ApiStatusError, OSError, TimeoutError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.info("pod gc: %s", exc)
             await asyncio.sleep(self.interval)
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.controllers.serviceaccount")
 
@@ -33,7 +33,7 @@ class ServiceAccountController:
                         break
                     if event["type"] in ("ADDED", "MODIFIED"):
                         await self.sync_namespace(event["object"])
-            except (TimeoutError, ApiStatusError, OSError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.warning("namespace watch ended: %s", exc)
             await asyncio.sleep(1)
 

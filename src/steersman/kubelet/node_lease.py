@@ -16,7 +16,7 @@ import datetime
 import logging
 from typing import Any
 
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 
 log = logging.getLogger("steersman.kubelet.lease")
 
@@ -46,7 +46,7 @@ class NodeLeaseController:
                 await self.renew()
                 backoff = 0.2
                 await asyncio.sleep(self.renew_interval)
-            except (ApiStatusError, OSError, TimeoutError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.warning("node lease %s: %s", self.node_name, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 7.0)

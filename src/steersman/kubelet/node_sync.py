@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 from steersman.kubelet.host import HostInfo
 from steersman.kubelet.node_status import (
     NodeConfig,
@@ -73,7 +73,7 @@ class NodeStatusSync:
         while True:
             try:
                 await self.update_node_status()
-            except (ApiStatusError, OSError, TimeoutError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.warning("node status %s: %s", self.cfg.name, exc)
             await asyncio.sleep(self.update_interval)
 
@@ -84,7 +84,7 @@ class NodeStatusSync:
                 node = await self._try_register()
                 self.registered.set()
                 return node
-            except (ApiStatusError, OSError, TimeoutError) as exc:
+            except REQUEST_ERRORS as exc:
                 log.warning("registering node %s: %s", self.cfg.name, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 7.0)

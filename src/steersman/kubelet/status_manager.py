@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from steersman.client.rest import ApiStatusError, RestClient
+from steersman.client.rest import REQUEST_ERRORS, ApiStatusError, RestClient
 from steersman.kubelet.pod_status import KUBELET_CONDITIONS
 
 log = logging.getLogger("steersman.kubelet.status")
@@ -98,7 +98,7 @@ class StatusManager:
                 self._dirty.discard(uid)
                 try:
                     done = await self.sync_pod(uid)
-                except (ApiStatusError, OSError, TimeoutError) as exc:
+                except REQUEST_ERRORS as exc:
                     log.warning("pod status %s: %s", uid, exc)
                     done = False
                 if not done:
