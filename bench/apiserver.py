@@ -1,11 +1,12 @@
 """Benchmark the API server as kubectl-like clients see it (issue targets in bench/RESULTS.md).
 
 Starts `steersman apiserver` (sqlite, TLS, client-cert auth) in a temp dir on a free loopback
-port and measures: launch to ready, sequential ConfigMap creates/s (+p99), creates/s with 64
+port (with `--storage etcd`: on an etcd it starts there too, one member or `--etcd-members 3`,
+with fsync as etcd always does) and measures: launch to ready, sequential ConfigMap creates/s (+p99), creates/s with 64
 concurrent clients, LIST of 2000 ConfigMaps (p50), watch delivery latency (p99), idle RSS.
 Prints one line per figure. Bounded loops, loopback only; the server is stopped by PID.
 
-    python3 bench/apiserver.py [--storage sqlite|memory] [--creates 2000]
+    python3 bench/apiserver.py [--storage sqlite|memory|etcd] [--etcd-members 1] [--creates 2000]
 """
 
 from __future__ import annotations
@@ -47,13 +48,20 @@ def pct(values: list[float], q: float) -> float:
 
 async def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--storage", default="sqlite", choices=["sqlite", "memory"])
+    ap.add_argument("--storage", default="sqlite", choices=["sqlite", "memory", "etcd"])
+    ap.add_argument("--etcd-members", type=int, default=1)
     ap.add_argument("--creates", type=int, default=2000)
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="steersman-bench-"))
     port = free_port()
     storage = f"sqlite://{tmp}/state.db" if args.storage == "sqlite" else "memory://"
+    etcd = None
+    if args.storage == "etcd":
+        from steersman.cli.etcd_cluster import EtcdCluster
+
+        etcd = EtcdCluster(tmp / "etcd", size=args.etcd_members).start()
+        storage = etcd.url()
     # Generate PKI first so key generation is not counted as launch time.
     from steersman.pki import ensure_pki
 
@@ -190,6 +198,8 @@ async def main() -> None:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if etcd is not None:
+            etcd.stop()
         os.system(f"rm -rf {tmp}")
 
 
