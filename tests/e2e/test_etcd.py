@@ -222,3 +222,62 @@ def test_apiserver_drives_etcd_compaction(on_etcd: Cluster, etcd: EtcdCluster) -
         assert {"early", *(f"later-{i}" for i in range(5))} <= set(names)
     finally:
         compactor.stop()
+
+
+def _service(name: str, **spec: Any) -> str:
+    body = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"ports": [{"port": 80}], **spec},
+    }
+    return json.dumps(body)
+
+
+def test_two_apiservers_share_service_ip_and_node_port_allocations(
+    on_etcd: Cluster, etcd: EtcdCluster
+) -> None:
+    c = on_etcd
+    c.kubectl("create", "namespace", "alloc")
+    other = ExtraApiServer(c, etcd.url())
+    try:
+
+        def create(server: str, body: str) -> subprocess.CompletedProcess[str]:
+            return c.kubectl("--server", server, "create", "-n", "alloc", "-f", "-",
+                             input=body, check=False)  # fmt: skip
+
+        assert create(c.server_url, _service("a", clusterIP="10.96.100.10")).returncode == 0
+        taken = create(other.url, _service("b", clusterIP="10.96.100.10"))
+        assert taken.returncode != 0
+        assert "provided IP is already allocated" in taken.stderr, taken.stderr
+        node_port = {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30123}]}
+        assert create(other.url, _service("np1", **node_port)).returncode == 0
+        taken = create(c.server_url, _service("np2", **node_port))
+        assert "provided port is already allocated" in taken.stderr, taken.stderr
+        # Released through one server, free on the other.
+        c.kubectl("--server", other.url, "delete", "service", "a", "-n", "alloc")
+        assert create(c.server_url, _service("b", clusterIP="10.96.100.10")).returncode == 0
+        # Dynamic allocations through both servers at once never collide.
+        procs = [
+            subprocess.Popen(
+                ["/usr/bin/kubectl", "--server", server, "create", "-n", "alloc", "-f", "-"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                env=c.env(),
+                text=True,
+            )
+            for server in (c.server_url, other.url)
+        ]
+        for i, proc in enumerate(procs):
+            items = [json.loads(_service(f"d{i}-{n}", type="NodePort")) for n in range(12)]
+            proc.communicate(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+            assert proc.returncode == 0
+        services = c.kubectl_json("get", "services", "-n", "alloc")["items"]
+        ips = [s["spec"]["clusterIP"] for s in services]
+        ports = [p["nodePort"] for s in services for p in s["spec"]["ports"] if "nodePort" in p]
+        assert len(services) == 26
+        assert len(set(ips)) == len(ips)
+        assert len(set(ports)) == len(ports) == 25
+    finally:
+        other.stop()

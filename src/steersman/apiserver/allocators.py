@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import random
+from collections.abc import Iterable
 
 
 class AllocationError(Exception):
@@ -89,6 +90,16 @@ class IPAllocator:
         except ValueError:
             return False
 
+    def members(self) -> list[str]:
+        """The allocated addresses, in order (what `load` takes back)."""
+        return [str(ip) for ip in sorted(self._used)]
+
+    def load(self, members: Iterable[str]) -> None:
+        """Replace the allocated set (addresses outside the range are ignored)."""
+        self._used.clear()
+        for value in members:
+            self.mark(value)
+
 
 class PortAllocator:
     def __init__(self, port_range: str) -> None:
@@ -127,3 +138,9 @@ class PortAllocator:
 
     def mark(self, port: int) -> None:
         self._used.add(port)
+
+    def members(self) -> list[int]:
+        return sorted(self._used)
+
+    def load(self, members: Iterable[int]) -> None:
+        self._used = {int(p) for p in members}

@@ -36,16 +36,21 @@ def _info(group: str, resource: str) -> resources.ResourceInfo:
 
 
 async def rebuild_allocations(ctx: ApiContext) -> None:
+    """Make the shared allocation records hold every address and port a stored Service uses."""
     services = ctx.registry(_info("", "services"))
     listed = await ctx.store.list(services.strategy.list_prefix(""))
+    ips: list[str] = []
+    ports: list[int] = []
     for kv in listed.items:
         spec = codec.decode(kv).get("spec") or {}
         for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else []):
             if ip and ip != "None":
-                ctx.service_ips.mark(ip)
+                ips.append(ip)
         for port in spec.get("ports") or []:
             if port.get("nodePort"):
-                ctx.node_ports.mark(int(port["nodePort"]))
+                ports.append(int(port["nodePort"]))
+    await ctx.service_ips.ensure(ips)
+    await ctx.node_ports.ensure(ports)
 
 
 async def _ensure(
@@ -108,7 +113,7 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
                 "preemptionPolicy": "PreemptLowerPriority",
             },
         )
-    service_ip = ctx.service_ips.nth(1)
+    service_ip = ctx.service_ips.local.nth(1)
     await _ensure(
         ctx,
         "",

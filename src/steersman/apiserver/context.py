@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from steersman.api.resources import STORED_RESOURCES, ResourceInfo
-from steersman.apiserver.allocators import IPAllocator, PortAllocator
 from steersman.apiserver.registry import NamespaceLifecycle, Registry
+from steersman.apiserver.shared_allocation import (
+    SharedAllocator,
+    node_port_allocator,
+    service_ip_allocator,
+)
 from steersman.apiserver.strategies import strategy_for
 from steersman.storage.interface import Store
 
@@ -19,13 +23,17 @@ from steersman.storage.interface import Store
 @dataclass
 class ApiContext:
     store: Store
-    service_ips: IPAllocator
-    node_ports: PortAllocator
+    service_ips: SharedAllocator[str]
+    node_ports: SharedAllocator[int]
     registries: dict[tuple[str, str], Registry] = field(default_factory=dict)
 
     @classmethod
     def build(cls, store: Store, *, service_cidr: str, node_port_range: str) -> ApiContext:
-        ctx = cls(store, IPAllocator(service_cidr), PortAllocator(node_port_range))
+        ctx = cls(
+            store,
+            service_ip_allocator(store, service_cidr),
+            node_port_allocator(store, node_port_range),
+        )
         namespaces = NamespaceLifecycle(store)
         for info in STORED_RESOURCES:
             strategy = strategy_for(info)

@@ -16,6 +16,7 @@ from typing import Any
 
 from steersman.api import errors
 from steersman.apiserver.allocators import AllocationError
+from steersman.apiserver.shared_allocation import IndexedAllocationError
 from steersman.apiserver.strategies import register
 from steersman.apiserver.strategies.base import Strategy
 
@@ -159,19 +160,18 @@ class ServiceStrategy(Strategy):
     async def before_create(self, obj: dict[str, Any], *, dry_run: bool) -> None:
         spec = obj.setdefault("spec", {})
         taken_ip = ""
-        taken_ports: list[int] = []
         try:
             if self._needs_cluster_ip(spec):
                 requested = spec.get("clusterIP") or ((spec.get("clusterIPs") or [None])[0])
                 try:
-                    ip = self.ctx.service_ips.allocate(requested or None)
+                    ip = await self.ctx.service_ips.allocate(requested or None, dry_run=dry_run)
                 except AllocationError as exc:
                     raise errors.invalid_error(
                         "Service",
                         obj["metadata"]["name"],
                         [errors.invalid("spec.clusterIPs", [requested], str(exc))],
                     ) from None
-                taken_ip = ip
+                taken_ip = "" if dry_run else ip
                 spec["clusterIP"] = ip
                 spec["clusterIPs"] = [ip]
                 spec.setdefault("ipFamilies", ["IPv4"])
@@ -181,52 +181,46 @@ class ServiceStrategy(Strategy):
                 spec.setdefault("ipFamilies", ["IPv4"])
                 spec.setdefault("ipFamilyPolicy", "SingleStack")
             if self._needs_node_ports(spec):
-                taken_ports = self._allocate_node_ports(obj, spec, set())
+                await self._allocate_node_ports(obj, spec, set(), dry_run=dry_run)
         except BaseException:
             if taken_ip:
-                self.ctx.service_ips.release(taken_ip)
-            for p in taken_ports:
-                self.ctx.node_ports.release(p)
+                await self.ctx.service_ips.release([taken_ip])
             raise
-        if dry_run:
-            self._release(obj)
 
-    def _allocate_node_ports(
-        self, obj: dict[str, Any], spec: dict[str, Any], keep: set[int]
+    async def _allocate_node_ports(
+        self, obj: dict[str, Any], spec: dict[str, Any], keep: set[int], *, dry_run: bool
     ) -> list[int]:
-        taken: list[int] = []
+        """Allocate (all or none) the node ports the Service's ports need; returns those
+        newly taken (ports in `keep` are the Service's already)."""
+        wanted: list[tuple[int, dict[str, Any]]] = []
+        for i, port in enumerate(spec.get("ports") or []):
+            requested = port.get("nodePort")
+            if requested and requested in keep:
+                continue
+            wanted.append((i, port))
+        requests = [port.get("nodePort") or None for _, port in wanted]
         try:
-            for i, port in enumerate(spec.get("ports") or []):
-                requested = port.get("nodePort")
-                if requested and requested in keep:
-                    continue
-                try:
-                    got = self.ctx.node_ports.allocate(requested or None)
-                except AllocationError as exc:
-                    raise errors.invalid_error(
-                        "Service",
-                        obj["metadata"]["name"],
-                        [errors.invalid(f"spec.ports[{i}].nodePort", requested, str(exc))],
-                    ) from None
-                taken.append(got)
-                port["nodePort"] = got
-        except BaseException:
-            for p in taken:
-                self.ctx.node_ports.release(p)
-            raise
-        return taken
+            got = await self.ctx.node_ports.allocate_many(requests, dry_run=dry_run)
+        except IndexedAllocationError as exc:
+            i, port = wanted[exc.index]
+            raise errors.invalid_error(
+                "Service",
+                obj["metadata"]["name"],
+                [errors.invalid(f"spec.ports[{i}].nodePort", port.get("nodePort"), str(exc))],
+            ) from None
+        for (_, port), value in zip(wanted, got, strict=True):
+            port["nodePort"] = value
+        return [] if dry_run else got
 
     async def after_create_failed(self, obj: dict[str, Any]) -> None:
-        self._release(obj)
+        await self._release(obj)
 
-    def _release(self, obj: dict[str, Any]) -> None:
+    async def _release(self, obj: dict[str, Any]) -> None:
         spec = obj.get("spec") or {}
-        for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else []):
-            if ip and ip != "None":
-                self.ctx.service_ips.release(ip)
-        for port in spec.get("ports") or []:
-            if port.get("nodePort"):
-                self.ctx.node_ports.release(port["nodePort"])
+        ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+        await self.ctx.service_ips.release(ip for ip in ips if ip and ip != "None")
+        ports = [p["nodePort"] for p in spec.get("ports") or [] if p.get("nodePort")]
+        await self.ctx.node_ports.release(ports)
 
     async def before_update(
         self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool
@@ -240,25 +234,21 @@ class ServiceStrategy(Strategy):
         old_ports = {p.get("nodePort") for p in old_spec.get("ports") or [] if p.get("nodePort")}
         self._pending: list[int] = []
         if self._needs_node_ports(spec):
-            self._pending = self._allocate_node_ports(new, spec, old_ports)
+            self._pending = await self._allocate_node_ports(new, spec, old_ports, dry_run=dry_run)
             if dry_run:
-                for p in self._pending:
-                    self.ctx.node_ports.release(p)
                 return
         if not dry_run:
             new_ports = {p.get("nodePort") for p in spec.get("ports") or [] if p.get("nodePort")}
-            for p in old_ports - new_ports:
-                self.ctx.node_ports.release(p)
+            await self.ctx.node_ports.release(p for p in old_ports - new_ports if p)
             if not self._needs_node_ports(spec):
                 for port in spec.get("ports") or []:
                     port.pop("nodePort", None)
 
     async def after_update_failed(self, new: dict[str, Any], old: dict[str, Any]) -> None:
-        for p in getattr(self, "_pending", []):
-            self.ctx.node_ports.release(p)
+        await self.ctx.node_ports.release(getattr(self, "_pending", []))
 
     async def after_delete(self, obj: dict[str, Any]) -> None:
-        self._release(obj)
+        await self._release(obj)
 
 
 class NamespaceStrategy(Strategy):
