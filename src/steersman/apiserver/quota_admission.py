@@ -40,7 +40,9 @@ async def admit(
     """Admit `obj` (a create, or with `old` an update) against the namespace's quotas."""
     prefix = f"/registry/resourcequotas/{namespace}/"
     for _ in range(_TRIES):
-        listed = await store.list(prefix)
+        # From the cache, as Kubernetes' quota admission reads its informer; the charge below
+        # is a compare-and-swap on the quota, so a stale read only costs a retry.
+        listed = await store.list(prefix, consistent=False)
         if not listed.items:
             return
         quotas = [codec.decode(kv) for kv in listed.items]

@@ -558,7 +558,10 @@ class NamespaceLifecycle:
         self.store = store
 
     async def check_can_create(self, namespace: str) -> None:
-        kv = await self.store.get(f"/registry/namespaces/{namespace}")
+        key = f"/registry/namespaces/{namespace}"
+        # As Kubernetes' admission plugin: the cache first, a live lookup only if it misses
+        # (a namespace just created through another API server).
+        kv = await self.store.get(key, consistent=False) or await self.store.get(key)
         if kv is None:
             raise errors.not_found_error("namespaces", namespace)
         ns = codec.decode(kv)

@@ -42,11 +42,17 @@ class IndexedStore:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
+    async def get(self, key: str, *, revision: int = 0, consistent: bool = True) -> KeyValue | None:
         return self._index.get(key, revision)
 
     async def list(
-        self, prefix: str, *, revision: int = 0, limit: int = 0, start_key: str | None = None
+        self,
+        prefix: str,
+        *,
+        revision: int = 0,
+        limit: int = 0,
+        start_key: str | None = None,
+        consistent: bool = True,
     ) -> ListResult:
         return self._index.list(prefix, revision=revision, limit=limit, start_key=start_key)
 

@@ -22,6 +22,7 @@ Consistency (what several API servers on one etcd rely on):
   `delete` first fetch etcd's current revision through the leader and wait for the mirror to
   reach it (kube-apiserver's consistent reads from cache): a write acknowledged by any API
   server is visible. Concurrent readers share one revision fetch started after they arrived.
+  A read asked with `consistent=False` (admission checks) is answered from the mirror as is.
 - A failed compare-and-swap waits for the mirror to reach the revision etcd answered with, so
   the retry reads what made it fail.
 """
@@ -270,20 +271,26 @@ class EtcdStore(IndexedStore):
         self._check_open()
         await self._caught_up(await self._etcd_revision())
 
-    async def _fresh(self, revision: int) -> None:
-        if revision == 0 or revision > self._index.current_revision():
+    async def _fresh(self, revision: int, consistent: bool) -> None:
+        if (revision == 0 and consistent) or revision > self._index.current_revision():
             await self._sync()
 
     # -- reads -----------------------------------------------------------------------------------
 
-    async def get(self, key: str, *, revision: int = 0) -> KeyValue | None:
-        await self._fresh(revision)
+    async def get(self, key: str, *, revision: int = 0, consistent: bool = True) -> KeyValue | None:
+        await self._fresh(revision, consistent)
         return self._index.get(key, revision)
 
     async def list(
-        self, prefix: str, *, revision: int = 0, limit: int = 0, start_key: str | None = None
+        self,
+        prefix: str,
+        *,
+        revision: int = 0,
+        limit: int = 0,
+        start_key: str | None = None,
+        consistent: bool = True,
     ) -> ListResult:
-        await self._fresh(revision)
+        await self._fresh(revision, consistent)
         return self._index.list(prefix, revision=revision, limit=limit, start_key=start_key)
 
     async def count(self, prefix: str) -> int:

@@ -159,13 +159,23 @@ class Store(Protocol):
         """Create `key`; `KeyExistsError` if it exists."""
         ...
 
-    async def get(self, key: str, *, revision: int = 0) -> KeyValue | None: ...
+    async def get(self, key: str, *, revision: int = 0, consistent: bool = True) -> KeyValue | None:
+        """`consistent=False` (with `revision=0`) lets a backend answer from a local copy that
+        may lag writes acknowledged elsewhere (another API server), never this process's own:
+        for admission checks Kubernetes answers from informer caches."""
+        ...
 
     async def list(
-        self, prefix: str, *, revision: int = 0, limit: int = 0, start_key: str | None = None
+        self,
+        prefix: str,
+        *,
+        revision: int = 0,
+        limit: int = 0,
+        start_key: str | None = None,
+        consistent: bool = True,
     ) -> ListResult:
         """Keys under `prefix` in key order, starting at `start_key` (inclusive) if given.
-        `limit` 0 means all."""
+        `limit` 0 means all. `consistent` as for `get`."""
         ...
 
     async def update(self, key: str, value: bytes, *, expected_revision: int) -> KeyValue:
