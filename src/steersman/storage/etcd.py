@@ -142,15 +142,19 @@ class EtcdStore(IndexedStore):
         while not self._closed:
             start = self._index.current_revision() + 1
             try:
-                async for response in self._client.watch(ALL_KEYS, ALL_KEYS, start_revision=start):
-                    delay = 0.05
-                    if response.canceled:
-                        if response.compact_revision:
-                            await self._reload(int(response.compact_revision))
-                            break
-                        raise StorageError(f"etcd cancelled the watch: {response.cancel_reason}")
-                    if response.events:
-                        self._apply(response.events)
+                watch = self._client.watch(ALL_KEYS, ALL_KEYS, start_revision=start)
+                async with contextlib.aclosing(watch) as responses:
+                    async for response in responses:
+                        delay = 0.05
+                        if response.canceled:
+                            if response.compact_revision:
+                                await self._reload(int(response.compact_revision))
+                                break
+                            raise StorageError(
+                                f"etcd cancelled the watch: {response.cancel_reason}"
+                            )
+                        if response.events:
+                            self._apply(response.events)
             except asyncio.CancelledError:
                 raise
             except EtcdUnavailableError as exc:

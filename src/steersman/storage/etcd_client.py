@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,7 +208,7 @@ class EtcdClient:
 
     async def watch(
         self, key: bytes, range_end: bytes, *, start_revision: int
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """One watch on its own stream, yielding `WatchResponse`s until the stream fails
         (`EtcdUnavailableError`) or the caller stops iterating (the stream is cancelled)."""
         call = self._watch.Watch(wait_for_ready=True)
