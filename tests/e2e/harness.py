@@ -408,6 +408,48 @@ def configmap_writer(
             errors.append(f"{name}: {resp.status} {resp.text[:200]}")
 
 
+class ConfigMapWriters:
+    """`count` threads running `configmap_writer` against a cluster, each with its own pool."""
+
+    def __init__(self, cluster: Cluster, count: int, namespace: str = "default") -> None:
+        base = cluster.new_raw()
+        self.halt = threading.Event()
+        self.acked: list[list[str]] = [[] for _ in range(count)]
+        self.errors: list[str] = []
+        self.threads = [
+            threading.Thread(
+                target=configmap_writer,
+                args=(
+                    RawHttp(base.host, base.ca_file, base.cert_file, base.key_file),
+                    i,
+                    self.halt,
+                    self.acked[i],
+                    self.errors,
+                    namespace,
+                ),
+                daemon=True,
+            )
+            for i in range(count)
+        ]
+
+    def start(self) -> ConfigMapWriters:
+        for t in self.threads:
+            t.start()
+        return self
+
+    @property
+    def total(self) -> int:
+        return sum(map(len, self.acked))
+
+    def names(self) -> set[str]:
+        return {name for names in self.acked for name in names}
+
+    def stop(self, timeout: float = 30) -> None:
+        self.halt.set()
+        for t in self.threads:
+            t.join(timeout)
+
+
 def list_configmap_names(http: RawHttp, namespace: str = "default") -> set[str]:
     names: set[str] = set()
     token = ""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
 from typing import Any
 
 import pytest
@@ -20,8 +19,7 @@ import pytest
 from tests.e2e.harness import (
     DATA,
     Cluster,
-    RawHttp,
-    configmap_writer,
+    ConfigMapWriters,
     list_configmap_names,
     poll,
 )
@@ -92,35 +90,16 @@ def test_acknowledged_writes_survive_kill_9(fresh_cluster: Any) -> None:
     c: Cluster = fresh_cluster()
     c.start()
     c.wait_ready()
-    base = c.new_raw()
-    stop = threading.Event()
-    acked: list[list[str]] = [[] for _ in range(WRITERS)]
-    errors: list[str] = []
-    threads = [
-        threading.Thread(
-            target=configmap_writer,
-            args=(
-                RawHttp(base.host, base.ca_file, base.cert_file, base.key_file),
-                i,
-                stop,
-                acked[i],
-                errors,
-            ),
-            daemon=True,
-        )
-        for i in range(WRITERS)
-    ]
-    for t in threads:
-        t.start()
+    writers = ConfigMapWriters(c, WRITERS).start()
     try:
-        poll(lambda: sum(map(len, acked)) >= 4 * WRITERS, timeout=15, what="writes before the kill")
+        poll(lambda: writers.total >= 4 * WRITERS, timeout=15, what="writes before the kill")
         victim = c.component_pid("apiserver")
         killed_up = victim is None
         if victim is None:
             assert c.proc is not None
             victim = c.proc.pid
         os.kill(victim, signal.SIGKILL)
-        acked_at_kill = sum(map(len, acked))
+        acked_at_kill = writers.total
         if killed_up:
             assert c.proc is not None
             c.proc.wait(5)
@@ -133,15 +112,13 @@ def test_acknowledged_writes_survive_kill_9(fresh_cluster: Any) -> None:
             )
         c.wait_ready()
         # Keep writing against the restarted server for a moment.
-        target = sum(map(len, acked)) + WRITERS
-        poll(lambda: sum(map(len, acked)) >= target, timeout=15, what="writes after the restart")
+        target = writers.total + WRITERS
+        poll(lambda: writers.total >= target, timeout=15, what="writes after the restart")
     finally:
-        stop.set()
-        for t in threads:
-            t.join(10)
-    assert not errors, errors[:10]
-    present = list_configmap_names(base)
-    all_acked = {name for names in acked for name in names}
+        writers.stop(10)
+    assert not writers.errors, writers.errors[:10]
+    present = list_configmap_names(c.new_raw())
+    all_acked = writers.names()
     missing = sorted(all_acked - present)
     assert not missing, (
         f"{len(missing)} of {len(all_acked)} acknowledged creates are lost "

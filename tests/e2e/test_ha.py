@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,14 +22,7 @@ import pytest
 
 from steersman.cli.ha import apiserver_urls, etcd_cluster
 from steersman.client.leaderelection import JITTER_FACTOR, LEASE_DURATION, RETRY_PERIOD
-from tests.e2e.harness import (
-    Cluster,
-    RawHttp,
-    configmap_writer,
-    free_port,
-    list_configmap_names,
-    poll,
-)
+from tests.e2e.harness import Cluster, ConfigMapWriters, free_port, list_configmap_names, poll
 
 pytestmark = pytest.mark.e2e
 
@@ -111,33 +103,6 @@ def ha(tmp_path: Path) -> Iterator[HaCluster]:
         assert not leftover, leftover
 
 
-def _start_writers(
-    c: Cluster, namespace: str
-) -> tuple[threading.Event, list[list[str]], list[str], list[threading.Thread]]:
-    base = c.new_raw()
-    stop = threading.Event()
-    acked: list[list[str]] = [[] for _ in range(WRITERS)]
-    errors: list[str] = []
-    threads = [
-        threading.Thread(
-            target=configmap_writer,
-            args=(
-                RawHttp(base.host, base.ca_file, base.cert_file, base.key_file),
-                i,
-                stop,
-                acked[i],
-                errors,
-                namespace,
-            ),
-            daemon=True,
-        )
-        for i in range(WRITERS)
-    ]
-    for t in threads:
-        t.start()
-    return stop, acked, errors, threads
-
-
 @pytest.mark.parametrize("fault", ["apiserver", "etcd-leader", "controller-leaders"])
 def test_ha_survives_kill_9(ha: HaCluster, fault: str) -> None:
     c = ha.cluster
@@ -145,9 +110,9 @@ def test_ha_survives_kill_9(ha: HaCluster, fault: str) -> None:
     leaders = {
         lease: ha.lease_holder(lease) for lease in ("kube-scheduler", "kube-controller-manager")
     }
-    stop, acked, errors, threads = _start_writers(c, "load")
+    writers = ConfigMapWriters(c, WRITERS, "load").start()
     try:
-        poll(lambda: sum(map(len, acked)) >= 200, timeout=60, what="writes before the fault")
+        poll(lambda: writers.total >= 200, timeout=60, what="writes before the fault")
         killed_at = time.monotonic()
         if fault == "apiserver":
             ha.kill("apiserver-0")  # the first address of every --apiservers client
@@ -156,23 +121,17 @@ def test_ha_survives_kill_9(ha: HaCluster, fault: str) -> None:
         else:
             ha.kill(ha.component_of(leaders["kube-scheduler"], "scheduler"))
             ha.kill(ha.component_of(leaders["kube-controller-manager"], "controller-manager"))
-        before_fault = sum(map(len, acked))
+        before_fault = writers.total
         # kubectl keeps working through the survivors, and takes a Deployment meanwhile.
         c.kubectl("get", "namespaces")
         c.kubectl(
             "create", "deployment", "during", "-n", "load", "--image=busybox", "--replicas=3"
         )  # fmt: skip
-        poll(
-            lambda: sum(map(len, acked)) >= before_fault + 200,
-            timeout=60,
-            what="writes after the fault",
-        )
+        poll(lambda: writers.total >= before_fault + 200, timeout=60, what="writes after")
     finally:
-        stop.set()
-        for t in threads:
-            t.join(30)
-    assert not errors, errors[:5]
-    every = {name for names in acked for name in names}
+        writers.stop()
+    assert not writers.errors, writers.errors[:5]
+    every = writers.names()
     stored = list_configmap_names(c.new_raw(), "load")
     lost = every - stored
     assert not lost, f"{len(lost)} acknowledged writes lost, e.g. {sorted(lost)[:5]}"

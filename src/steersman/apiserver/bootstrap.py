@@ -7,12 +7,17 @@ kubernetes endpoints, which follow the server's current address and port.
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import logging
 from typing import Any
 
 from steersman.api import errors, resources
 from steersman.apiserver import codec
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.registry import WriteOptions
+
+log = logging.getLogger(__name__)
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # Kubernetes' built-in PriorityClasses (scheduling/v1 SystemPriorityClasses).
@@ -53,17 +58,50 @@ async def rebuild_allocations(ctx: ApiContext) -> None:
     await ctx.node_ports.ensure(ports)
 
 
+_ENSURE_TRIES = 50  # x 0.1 s: how long to wait for another API server's create to land
+
+
 async def _ensure(
-    ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]
+    ctx: ApiContext,
+    group: str,
+    resource: str,
+    namespace: str,
+    obj: dict[str, Any],
+    *,
+    reserved_ip: str = "",
 ) -> None:
+    """Create `obj` unless it exists. Several API servers bootstrap one store at once: a create
+    that loses to another server's (409), or finds the address it asks for taken by that
+    server's create in flight (422), waits for that write to land. `reserved_ip` (the
+    `kubernetes` Service's) is released if no Service holds it after that wait: it can only
+    have leaked from a create that died between allocating it and writing the Service."""
     registry = ctx.registry(_info(group, resource))
-    if await ctx.store.get(registry.strategy.key(namespace, obj["metadata"]["name"])) is not None:
-        return
-    try:
-        await registry.create(namespace, obj, WriteOptions())
-    except errors.ApiError as exc:
-        if exc.code != 409:
-            raise
+    key = registry.strategy.key(namespace, obj["metadata"]["name"])
+    for attempt in range(_ENSURE_TRIES + 1):
+        if await ctx.store.get(key) is not None:
+            return
+        try:
+            await registry.create(namespace, copy.deepcopy(obj), WriteOptions())
+            return
+        except errors.ApiError as exc:
+            if exc.code not in (409, 422) or attempt == _ENSURE_TRIES:
+                raise
+            last_wait = attempt == _ENSURE_TRIES - 1
+            if exc.code == 422 and reserved_ip and last_wait and not await _holds(ctx, reserved_ip):
+                log.warning("releasing leaked address %s of %s", reserved_ip, key)
+                await ctx.service_ips.release([reserved_ip])
+        await asyncio.sleep(0.1)
+
+
+async def _holds(ctx: ApiContext, ip: str) -> bool:
+    """Whether a stored Service has the cluster IP `ip`."""
+    services = ctx.registry(_info("", "services"))
+    listed = await ctx.store.list(services.strategy.list_prefix(""))
+    for kv in listed.items:
+        spec = codec.decode(kv).get("spec") or {}
+        if ip in (spec.get("clusterIPs") or [spec.get("clusterIP")]):
+            return True
+    return False
 
 
 async def _put(
@@ -135,6 +173,7 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
                 "sessionAffinity": "None",
             },
         },
+        reserved_ip=service_ip,
     )
     await _put(
         ctx,

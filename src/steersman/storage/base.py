@@ -68,9 +68,14 @@ class IndexedStore:
     def compacted_revision(self) -> int:
         return self._index.compacted_revision()
 
+    async def _before_read_modify_write(self) -> None:
+        """Make the index current enough to start a read-modify-write (a hook: a backend whose
+        index can lag the truth catches up here)."""
+
     async def guaranteed_update(
         self, key: str, try_update: UpdateFunc, *, preconditions: Preconditions | None = None
     ) -> KeyValue:
+        await self._before_read_modify_write()
         while True:
             self._check_open()
             kv = self._index.latest(key)

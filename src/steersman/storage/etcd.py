@@ -52,7 +52,6 @@ from steersman.storage.interface import (
     Preconditions,
     StorageError,
     StoreClosedError,
-    UpdateFunc,
     WatchEvent,
     check_preconditions,
 )
@@ -344,23 +343,8 @@ class EtcdStore(IndexedStore):
         prev = response.responses[0].response_put.prev_kv
         return KeyValue(key, value, int(prev.create_revision), revision)
 
-    async def guaranteed_update(
-        self, key: str, try_update: UpdateFunc, *, preconditions: Preconditions | None = None
-    ) -> KeyValue:
-        await self._sync()
-        while True:
-            self._check_open()
-            kv = self._index.latest(key)
-            if kv is None:
-                raise KeyNotFoundError(key)
-            check_preconditions(kv, preconditions)
-            new_value = await try_update(kv)
-            if new_value is None or new_value == kv.value:
-                return kv
-            try:
-                return await self.update(key, new_value, expected_revision=kv.mod_revision)
-            except ConflictError:
-                continue  # the mirror now holds what made it fail: re-read and try again
+    async def _before_read_modify_write(self) -> None:
+        await self._sync()  # then a conflict waits for the mirror (`update`) before the retry
 
     async def delete(
         self, key: str, *, preconditions: Preconditions | None = None, expected_revision: int = 0
