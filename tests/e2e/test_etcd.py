@@ -281,3 +281,47 @@ def test_two_apiservers_share_service_ip_and_node_port_allocations(
         assert len(set(ports)) == len(ports) == 25
     finally:
         other.stop()
+
+
+def test_readyz_reports_etcd_and_requests_get_server_timeout(
+    on_etcd: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    c = on_etcd
+    own = EtcdCluster(tmp_path_factory.mktemp("own-etcd"), size=1).start()
+    try:
+        server = ExtraApiServer(c, own.url())
+        try:
+            readyz = c.kubectl("--server", server.url, "get", "--raw", "/readyz/etcd")
+            assert readyz.stdout.strip() == "ok"
+            own.kill(own.members[0].name)
+            http = c.new_raw()
+            raw = type(http)(server.url, http.ca_file, http.cert_file, http.key_file)
+            failed = raw.request("GET", "/readyz")
+            assert failed.status == 500
+            assert "[-]etcd failed: reason withheld" in failed.text
+            assert failed.text.rstrip().endswith("readyz check failed")
+            assert raw.request("GET", "/livez/etcd").status == 500
+            assert raw.request("GET", "/readyz/ping").status == 200
+            # A request needing etcd is answered 500 ServerTimeout with Retry-After, which
+            # client-go (and so kubectl) retries.
+            resp = raw.request("GET", "/api/v1/namespaces/default/configmaps")
+            assert resp.status == 500, resp.text
+            status = resp.json()
+            assert status["reason"] == "ServerTimeout"
+            assert status["message"] == (
+                "The list operation against configmaps could not be completed at this time, "
+                "please try again."
+            )
+            assert status["details"]["retryAfterSeconds"] == 2
+            assert resp.headers.get("Retry-After") == "2"
+            own.start_member(own.members[0].name)
+            poll(
+                lambda: raw.request("GET", "/readyz").status == 200,
+                timeout=30,
+                what="readyz once etcd is back",
+            )
+            c.kubectl("--server", server.url, "get", "configmaps", "-n", "default")
+        finally:
+            server.stop()
+    finally:
+        own.stop()

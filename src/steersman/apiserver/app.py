@@ -9,6 +9,7 @@ Invariants:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,17 @@ log = logging.getLogger("steersman.apiserver")
 
 Authenticate = Callable[[web.Request], Any]
 
+HEALTH_CHECK_TIMEOUT = 2.0  # seconds the `etcd` health check waits for the store
+
 _PUBLIC_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/version", "/version/"})
+
+_PUBLIC_PREFIXES = ("/healthz/", "/livez/", "/readyz/")
+
+
+def _is_public(path: str) -> bool:
+    """Paths anyone may read (Kubernetes' system:public-info-viewer): health and version."""
+    return path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES)
+
 
 CTX_KEY = web.AppKey("ctx", ApiContext)
 METRICS_KEY = web.AppKey("metrics", ApiMetrics)
@@ -70,7 +81,7 @@ def build_app(
         request["request_info"] = ri
         code = 500
         try:
-            if authenticate is not None and path not in _PUBLIC_PATHS:
+            if authenticate is not None and not _is_public(path):
                 user = authenticate(request)
                 if user is None:
                     raise errors.unauthorized_error()
@@ -127,23 +138,48 @@ def build_app(
     app[METRICS_KEY] = metrics
     app[READY_KEY] = ready
 
+    health_checks = (
+        "ping",
+        "log",
+        "etcd",
+        "poststarthook/start-apiextensions-informers",
+        "poststarthook/bootstrap-controller",
+    )
+
+    async def storage_ok() -> bool:
+        """The `etcd` check: a store that can be unreachable (etcd) must answer in time."""
+        check = getattr(ctx.store, "check_health", None)
+        if check is None:
+            return True
+        try:
+            await asyncio.wait_for(check(), HEALTH_CHECK_TIMEOUT)
+        except Exception:
+            return False
+        return True
+
     async def health(request: web.Request) -> web.Response:
-        name = request.path.strip("/").split("/")[0]
+        name, _, only = request.path.strip("/").partition("/")
         if name == "readyz" and not ready.get("ready"):
             return web.Response(
                 text="[-]poststarthook/bootstrap failed: not finished\nreadyz check failed",
                 status=500,
             )
-        if "verbose" in request.query:
-            checks = [
-                "ping",
-                "log",
-                "etcd",
-                "poststarthook/start-apiextensions-informers",
-                "poststarthook/bootstrap-controller",
-            ]
-            lines = "".join(f"[+]{c} ok\n" for c in checks)
-            return web.Response(text=f"{lines}{name} check passed\n")
+        if only and only not in health_checks:
+            raise errors.route_not_found_error()
+        failed = set() if only not in ("", "etcd") or await storage_ok() else {"etcd"}
+        if only:
+            if failed:
+                return web.Response(text="internal server error: etcd failed", status=500)
+            return web.Response(text="ok")
+        if failed or "verbose" in request.query:
+            lines = "".join(
+                f"[-]{c} failed: reason withheld\n" if c in failed else f"[+]{c} ok\n"
+                for c in health_checks
+            )
+            verdict = "failed" if failed else "passed"
+            return web.Response(
+                text=f"{lines}{name} check {verdict}\n", status=500 if failed else 200
+            )
         return web.Response(text="ok")
 
     async def version(_: web.Request) -> web.Response:

@@ -296,6 +296,11 @@ class EtcdStore(IndexedStore):
         await self._fresh(revision, consistent)
         return self._index.list(prefix, revision=revision, limit=limit, start_key=start_key)
 
+    async def check_health(self) -> None:
+        """Raise unless etcd answers a linearizable read (the API server's `etcd` health check)."""
+        self._check_open()
+        await self._client.current_revision()
+
     async def count(self, prefix: str) -> int:
         await self._sync()
         return self._index.count(prefix)

@@ -133,8 +133,8 @@ class EtcdClient:
         endpoints: Sequence[tuple[str, int]],
         *,
         tls: EtcdTls | None = None,
-        request_timeout: float = 10.0,
-        retry_timeout: float = 30.0,
+        request_timeout: float = 5.0,
+        retry_timeout: float = 10.0,
     ) -> None:
         target, server_name = channel_target(endpoints)
         options = list(_CHANNEL_OPTIONS)
