@@ -70,7 +70,8 @@ def cli() -> None:
     "--storage",
     default="memory://",
     show_default=True,
-    help="sqlite:///path.db | memory:// | etcd://host:port",
+    help="sqlite:///path.db | memory:// | etcd://host:port[,host:port...][/prefix]"
+    "[?cacert=FILE&cert=FILE&key=FILE]",
 )
 @click.option("--bind-address", default="127.0.0.1", show_default=True)
 @click.option("--secure-port", default=6443, show_default=True, type=int)
