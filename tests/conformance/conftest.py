@@ -65,7 +65,7 @@ def _etcd(size: int) -> Callable[[Path], Backend]:
             lambda: connect_store(url),
             url=url,
             initial_revision=1,
-            cleanup=lambda: cluster.stop(grace=0.5),
+            cleanup=lambda: cluster.stop(grace=0.1),  # the data is thrown away
         )
 
     return make

@@ -109,21 +109,24 @@ async def _put(
 ) -> None:
     registry = ctx.registry(_info(group, resource))
     name = obj["metadata"]["name"]
-    # Several API servers on one store bootstrap at once: a create that loses the race to
-    # another server's create becomes an update.
-    for _ in range(5):
+    # Several API servers on one store bootstrap at once: a create (or an update that creates)
+    # losing the race to another server's write (409) is tried again as an update.
+    for attempt in range(_ENSURE_TRIES + 1):
         try:
-            await registry.update(namespace, name, obj, WriteOptions(internal=True))
+            try:
+                await registry.update(
+                    namespace, name, copy.deepcopy(obj), WriteOptions(internal=True)
+                )
+                return
+            except errors.ApiError as exc:
+                if exc.code != 404:
+                    raise
+            await registry.create(namespace, copy.deepcopy(obj), WriteOptions(internal=True))
             return
         except errors.ApiError as exc:
-            if exc.code != 404:
+            if exc.code != 409 or attempt == _ENSURE_TRIES:
                 raise
-        try:
-            await registry.create(namespace, obj, WriteOptions(internal=True))
-            return
-        except errors.ApiError as exc:
-            if exc.code != 409:
-                raise
+        await asyncio.sleep(0.01)
 
 
 async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int) -> None:

@@ -25,6 +25,8 @@ async def test_concurrent_bootstraps_create_one_kubernetes_service() -> None:
     )  # fmt: skip
     listed = await store.list("/registry/services/specs/default/")
     assert [kv.key.rsplit("/", 1)[1] for kv in listed.items] == ["kubernetes"]
+    for prefix in ("/registry/services/endpoints/default/", "/registry/endpointslices/default/"):
+        assert await store.count(prefix) == 1
 
 
 async def test_leaked_reserved_address_is_released(monkeypatch: pytest.MonkeyPatch) -> None:
