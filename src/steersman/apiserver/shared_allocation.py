@@ -71,8 +71,9 @@ class SharedAllocator(Generic[T]):
         result: Any = None
         if dry_run:
             kv = await self.store.get(self.key)
-            self.local.load([])
-            if kv is not None:
+            if kv is None:
+                self.local.load([])
+            else:
                 self._load(kv)
             return decide()
 
