@@ -351,27 +351,23 @@ class Cluster:
         try:
             for c in components:
                 c.start()
-            if not self._wait_ready(
-                alive=lambda: all(c.proc is not None and c.proc.poll() is None for c in components)
-            ):
+            if self.ha:
+                # A replicated control plane rides out a member that dies while the others
+                # start (a race at bootstrap, etcd still electing): restart it and go on.
+                def alive() -> bool:
+                    self._restart_exited(components)
+                    return True
+            else:
+
+                def alive() -> bool:
+                    return all(c.proc is not None and c.proc.poll() is None for c in components)
+
+            if not self._wait_ready(alive=alive):
                 print(f"steersman did not become ready; see {self.data_dir}/*.log", file=sys.stderr)
                 return 1
             self._banner()
             while not self._stopping:
-                for c in components:
-                    if (
-                        c.proc is not None
-                        and c.proc.poll() is not None
-                        and time.monotonic() >= c.next_start
-                    ):
-                        c.restarts += 1
-                        print(
-                            f"{c.name} exited with {c.proc.returncode}; restarting",
-                            file=sys.stderr,
-                            flush=True,
-                        )
-                        c.next_start = time.monotonic() + min(10.0, 0.1 * 2 ** min(c.restarts, 7))
-                        c.start()
+                self._restart_exited(components)
                 time.sleep(0.1)
             return 0
         finally:
@@ -379,6 +375,24 @@ class Cluster:
                 c.stop()
             with contextlib.suppress(FileNotFoundError):
                 self.pid_file.unlink()
+
+    @staticmethod
+    def _restart_exited(components: list[Component]) -> None:
+        """Start again, with backoff, every component whose process has exited."""
+        for c in components:
+            if (
+                c.proc is not None
+                and c.proc.poll() is not None
+                and time.monotonic() >= c.next_start
+            ):
+                c.restarts += 1
+                print(
+                    f"{c.name} exited with {c.proc.returncode}; restarting",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                c.next_start = time.monotonic() + min(10.0, 0.1 * 2 ** min(c.restarts, 7))
+                c.start()
 
     # -- down ---------------------------------------------------------------
     def down(self) -> int:
