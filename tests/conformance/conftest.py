@@ -6,7 +6,8 @@ need persistence ask for the `persistent_backend` fixture and are skipped for th
 A fresh store is at `initial_revision` (etcd starts at revision 1, before any write).
 
 etcd runs for real: a fresh one-member cluster, and a fresh three-member cluster, per test,
-on loopback ports, stopped (by PID) when the test ends.
+on loopback ports, stopped (by PID) when the test ends; `reopen()` kills every member and
+starts them again on their data.
 """
 
 from __future__ import annotations
@@ -59,10 +60,18 @@ def _etcd(size: int) -> Callable[[Path], Backend]:
     def make(tmp: Path) -> Backend:
         cluster = EtcdCluster(tmp / "etcd", size=size).start()
         url = cluster.url()
+
+        async def reopen() -> Store:
+            # Every member killed (SIGKILL) and started again on its data: the reopened
+            # store reads what etcd made durable.
+            cluster.stop(grace=0)
+            cluster.start()
+            return await connect_store(url)
+
         return Backend(
             f"etcd{size}",
             lambda: connect_store(url),
-            lambda: connect_store(url),
+            reopen,
             url=url,
             initial_revision=1,
             cleanup=lambda: cluster.stop(grace=0.1),  # the data is thrown away
