@@ -22,7 +22,14 @@ import pytest
 
 from steersman.cli.ha import apiserver_urls, etcd_cluster
 from steersman.client.leaderelection import JITTER_FACTOR, LEASE_DURATION, RETRY_PERIOD
-from tests.e2e.harness import Cluster, ConfigMapWriters, free_port, list_configmap_names, poll
+from tests.e2e.harness import (
+    Cluster,
+    ConfigMapWriters,
+    StreamedKubectl,
+    free_port,
+    list_configmap_names,
+    poll,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -110,6 +117,9 @@ def test_ha_survives_kill_9(ha: HaCluster, fault: str) -> None:
     leaders = {
         lease: ha.lease_holder(lease) for lease in ("kube-scheduler", "kube-controller-manager")
     }
+    # A kubectl watch through HAProxy across the fault (its API server is never the one killed
+    # here): it must see every write, in revision order, without a gap.
+    watch = None if fault == "apiserver" else _configmap_watch(c, "load")
     writers = ConfigMapWriters(c, WRITERS, "load").start()
     try:
         poll(lambda: writers.total >= 200, timeout=60, what="writes before the fault")
@@ -152,6 +162,29 @@ def test_ha_survives_kill_9(ha: HaCluster, fault: str) -> None:
         assert took <= LEASE_DURATION + 2 * RETRY_PERIOD * (1 + JITTER_FACTOR) + 3, took
     rows = c.kubectl("get", "pods", "-n", "load", "-o", "wide").stdout
     assert rows.count(HOLLOW_NODE) == 3, rows
+
+    if watch is not None:
+        try:
+            seen: dict[str, int] = {}
+            order: list[int] = []
+            while not every <= seen.keys():
+                line = watch.wait_for(lambda line: line.startswith("ADDED "), timeout=60)
+                _, name, rv = line.split()
+                seen[name] = int(rv)
+                order.append(int(rv))
+            assert order == sorted(order), "watch events out of revision order"
+        finally:
+            watch.stop()
+
+
+def _configmap_watch(c: Cluster, namespace: str) -> StreamedKubectl:
+    watch = StreamedKubectl(
+        c,
+        "get", "configmaps", "-n", namespace, "--watch", "--output-watch-events",
+        "-o", "jsonpath={.type} {.object.metadata.name} {.object.metadata.resourceVersion}{\"\\n\"}",
+    )  # fmt: skip
+    watch.wait_for(lambda line: "kube-root-ca.crt" in line, timeout=30)
+    return watch
 
 
 def test_one_leader_per_replica_set(ha: HaCluster) -> None:
