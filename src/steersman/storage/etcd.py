@@ -327,10 +327,9 @@ class EtcdStore(IndexedStore):
         absent = rpc_pb2.Compare(result=_EQUAL, target=_CREATE, key=ekey, create_revision=0)
         response = await self._txn([absent], [_put(ekey, value)], [])
         revision = int(response.header.revision)
-        if not response.succeeded:
-            await self._caught_up(revision)
-            raise KeyExistsError(key)
         await self._caught_up(revision)
+        if not response.succeeded:
+            raise KeyExistsError(key)
         return KeyValue(key, value, revision, revision)
 
     async def update(self, key: str, value: bytes, *, expected_revision: int) -> KeyValue:
