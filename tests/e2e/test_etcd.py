@@ -33,6 +33,7 @@ def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdCluster]:
     finally:
         cluster.stop()
         assert not cluster.leftover_pids()
+        cluster.remove_data()
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +326,4 @@ def test_readyz_reports_etcd_and_requests_get_server_timeout(
             server.stop()
     finally:
         own.stop()
+        own.remove_data()

@@ -43,3 +43,4 @@ async def test_concurrent_bootstraps_on_etcd(tmp_path: Path) -> None:
     finally:
         cluster.stop(grace=1)
         assert not cluster.leftover_pids()
+        cluster.remove_data()

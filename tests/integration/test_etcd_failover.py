@@ -90,3 +90,4 @@ async def test_store_survives_losing_the_leader_and_its_own_member(tmp_path: Pat
     finally:
         cluster.stop(grace=2)
         assert not cluster.leftover_pids()
+        cluster.remove_data()
