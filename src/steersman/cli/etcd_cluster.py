@@ -56,9 +56,16 @@ def etcd_binary() -> str:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct free ports: all are held open together while the kernel picks them."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind((host, 0))
+        return [int(s.getsockname()[1]) for s in sockets]
 
 
 @dataclass
@@ -85,10 +92,9 @@ class EtcdCluster:
     def __post_init__(self) -> None:
         self.base_dir = Path(self.base_dir)
         if not self.members:
+            ports = free_ports(2 * self.size, self.host)
             self.members = [
-                EtcdMember(
-                    f"etcd-{i}", free_port(self.host), free_port(self.host), self.base_dir / f"m{i}"
-                )
+                EtcdMember(f"etcd-{i}", ports[2 * i], ports[2 * i + 1], self.base_dir / f"m{i}")
                 for i in range(self.size)
             ]
         self._pki = self.base_dir / "pki"

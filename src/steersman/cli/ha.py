@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from steersman.cli.etcd_cluster import EtcdCluster, EtcdMember, free_port
+from steersman.cli.etcd_cluster import EtcdCluster, EtcdMember, free_ports
 
 if TYPE_CHECKING:
     from steersman.cli.up import Cluster, Component
@@ -37,10 +37,11 @@ def _ports(data_dir: Path) -> dict[str, list[int]]:
             return ports
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    picked = free_ports(2 * ETCD_MEMBERS + API_SERVERS)
     ports = {
-        "etcd_client": [free_port() for _ in range(ETCD_MEMBERS)],
-        "etcd_peer": [free_port() for _ in range(ETCD_MEMBERS)],
-        "apiserver": [free_port() for _ in range(API_SERVERS)],
+        "etcd_client": picked[:ETCD_MEMBERS],
+        "etcd_peer": picked[ETCD_MEMBERS : 2 * ETCD_MEMBERS],
+        "apiserver": picked[2 * ETCD_MEMBERS :],
     }
     path.write_text(json.dumps(ports))
     return ports
