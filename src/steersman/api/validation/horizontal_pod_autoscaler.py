@@ -57,13 +57,18 @@ def validate_cross_version_object_reference(ref: Obj, path: str) -> list[FieldEr
     return out
 
 
-def _validate_target(target: Obj, path: str) -> list[FieldError]:
-    out: list[FieldError] = []
-    kind = _s(target.get("type"))
+def _check_type(kind: str, path: str, allowed: tuple[str, ...], what: str) -> list[FieldError]:
+    """`type` is required and one of `allowed` (`what` names it in the Required message)."""
     if not kind:
-        out.append(errors.required(f"{path}.type", "must specify a metric target type"))
-    elif kind not in _TARGET_TYPES:
-        out.append(errors.not_supported(f"{path}.type", kind, _TARGET_TYPES))
+        return [errors.required(f"{path}.type", f"must specify a {what} type")]
+    if kind not in allowed:
+        return [errors.not_supported(f"{path}.type", kind, allowed)]
+    return []
+
+
+def _validate_target(target: Obj, path: str) -> list[FieldError]:
+    kind = _s(target.get("type"))
+    out = _check_type(kind, path, _TARGET_TYPES, "metric target")
     for field in ("value", "averageValue"):
         value = target.get(field)
         if value is not None and not _positive_quantity(value):
@@ -139,12 +144,8 @@ def _validate_source(kind: str, src: Obj, path: str) -> list[FieldError]:
 
 
 def _validate_metric(metric: Obj, path: str) -> list[FieldError]:
-    out: list[FieldError] = []
     kind = _s(metric.get("type"))
-    if not kind:
-        out.append(errors.required(f"{path}.type", "must specify a metric source type"))
-    elif kind not in _SOURCE_TYPES:
-        out.append(errors.not_supported(f"{path}.type", kind, _SOURCE_TYPES))
+    out = _check_type(kind, path, _SOURCE_TYPES, "metric source")
     present = [f for f in _SOURCE_FIELDS.values() if metric.get(f) is not None]
     expected = _SOURCE_FIELDS.get(kind, kind[:1].lower() + kind[1:])
     if kind in _SOURCE_FIELDS and expected in present:
