@@ -5,6 +5,8 @@
 - A second API server process on the same etcd serves the same cluster: a kubectl watch on it
   sees writes made through either server, in revision order, with no gaps.
 - The API server drives etcd's compaction; a watch from a compacted resourceVersion gets 410.
+- The `kubernetes` endpoints name every live API server: a stopped one leaves at once, a killed
+  one once its record has stood still for the TTL.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from steersman.apiserver.endpoint_reconciler import LEASE_TTL, RECONCILE_INTERVAL
 from steersman.cli.etcd_cluster import EtcdCluster
 from steersman.storage.etcd_client import EtcdClient, EtcdTls, parse_endpoints
 from tests.e2e.harness import Cluster, StreamedKubectl, free_port, poll
@@ -327,3 +330,39 @@ def test_readyz_reports_etcd_and_requests_get_server_timeout(
     finally:
         own.stop()
         own.remove_data()
+
+
+def _kubernetes_endpoint_ports(c: Cluster) -> list[int]:
+    res = c.kubectl(
+        "get", "endpoints", "kubernetes", "-o",
+        "jsonpath={range .subsets[*]}{range .ports[*]}{.port} {end}{end}",
+    )  # fmt: skip
+    return sorted(int(port) for port in res.stdout.split())
+
+
+def test_kubernetes_endpoints_follow_the_live_apiservers(on_etcd: Cluster) -> None:
+    # Servers sharing 127.0.0.1 get an Endpoints subset per port (kube's servers share a port
+    # and differ by address; the HA test checks that form).
+    c = on_etcd
+    stopped, killed = ExtraApiServer(c, c.storage), ExtraApiServer(c, c.storage)
+    try:
+        every = sorted([c.port, stopped.port, killed.port])
+        poll(lambda: _kubernetes_endpoint_ports(c) == every, timeout=40, what="three servers")
+        stopped.stop()  # SIGTERM: a clean stop takes its server out at once
+        poll(
+            lambda: stopped.port not in _kubernetes_endpoint_ports(c),
+            timeout=5,
+            what="the stopped server out of the endpoints",
+        )
+        killed.proc.kill()
+        killed.proc.wait()
+        assert killed.port in _kubernetes_endpoint_ports(c)
+        poll(
+            lambda: _kubernetes_endpoint_ports(c) == [c.port],
+            timeout=LEASE_TTL + 2 * RECONCILE_INTERVAL + 5,
+            interval=1,
+            what="the killed server out of the endpoints after the TTL",
+        )
+    finally:
+        stopped.stop()
+        killed.stop()

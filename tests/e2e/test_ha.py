@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from steersman.cli.ha import apiserver_urls, etcd_cluster
+from steersman.cli.ha import apiserver_addresses, apiserver_urls, etcd_cluster
 from steersman.client.leaderelection import JITTER_FACTOR, LEASE_DURATION, RETRY_PERIOD
 from tests.e2e.harness import (
     Cluster,
@@ -51,7 +51,7 @@ class HaCluster:
         argv = [sys.executable, "-m", "steersman", "kubelet", "--hollow"]
         argv += ["--kubeconfig", str(c.kubeconfig), "--node-name", HOLLOW_NODE]
         argv += ["--root-dir", str(c.data_dir / "hollow"), "--port", str(free_port())]
-        argv += ["--apiservers", ",".join(apiserver_urls(c.data_dir))]
+        argv += ["--apiservers", ",".join(apiserver_urls(c.port))]
         with open(self.hollow_log, "ab") as out:
             self.hollow = subprocess.Popen(
                 argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -85,6 +85,14 @@ class HaCluster:
         assert pid is not None, f"{component} is not running\n{self.cluster.logs()}"
         os.kill(pid, signal.SIGKILL)
 
+    def kubernetes_endpoints(self) -> list[str]:
+        """The `kubernetes` Endpoints' addresses, as kubectl shows them."""
+        res = self.cluster.kubectl(
+            "get", "endpoints", "kubernetes", "-o",
+            "jsonpath={range .subsets[*]}{range .addresses[*]}{.ip} {end}{end}",
+        )  # fmt: skip
+        return res.stdout.split()
+
     def lease_holder(self, name: str) -> str:
         """The Lease's holder ("" while there is no Lease yet)."""
         res = self.cluster.kubectl(
@@ -116,6 +124,7 @@ def ha(tmp_path: Path) -> Iterator[HaCluster]:
 @pytest.mark.parametrize("fault", ["apiserver", "etcd-leader", "controller-leaders"])
 def test_ha_survives_kill_9(ha: HaCluster, fault: str) -> None:
     c = ha.cluster
+    assert ha.kubernetes_endpoints() == apiserver_addresses()
     c.kubectl("create", "namespace", "load")
     leaders = {
         lease: ha.lease_holder(lease) for lease in ("kube-scheduler", "kube-controller-manager")

@@ -1,8 +1,8 @@
-"""What a fresh cluster has before anyone asks: the system namespaces and the `kubernetes`
-Service (with its Endpoints and EndpointSlice) pointing at this API server.
+"""What a fresh cluster has before anyone asks: the system namespaces, the system
+PriorityClasses and the `kubernetes` Service; then this server joins the `kubernetes` endpoints
+(`endpoint_reconciler`).
 
-Invariants: idempotent — run at every start; existing objects are left alone except the
-kubernetes endpoints, which follow the server's current address and port.
+Invariants: idempotent — run at every start; existing objects are left alone.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from steersman.api import errors, resources
 from steersman.apiserver import codec
 from steersman.apiserver.context import ApiContext
+from steersman.apiserver.endpoint_reconciler import EndpointReconciler
 from steersman.apiserver.registry import WriteOptions
 
 log = logging.getLogger(__name__)
@@ -104,32 +105,11 @@ async def _holds(ctx: ApiContext, ip: str) -> bool:
     return False
 
 
-async def _put(
-    ctx: ApiContext, group: str, resource: str, namespace: str, obj: dict[str, Any]
-) -> None:
-    registry = ctx.registry(_info(group, resource))
-    name = obj["metadata"]["name"]
-    # Several API servers on one store bootstrap at once: a create (or an update that creates)
-    # losing the race to another server's write (409) is tried again as an update.
-    for attempt in range(_ENSURE_TRIES + 1):
-        try:
-            try:
-                await registry.update(
-                    namespace, name, copy.deepcopy(obj), WriteOptions(internal=True)
-                )
-                return
-            except errors.ApiError as exc:
-                if exc.code != 404:
-                    raise
-            await registry.create(namespace, copy.deepcopy(obj), WriteOptions(internal=True))
-            return
-        except errors.ApiError as exc:
-            if exc.code != 409 or attempt == _ENSURE_TRIES:
-                raise
-        await asyncio.sleep(0.01)
-
-
-async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int) -> None:
+async def bootstrap(
+    ctx: ApiContext, *, advertise_address: str, secure_port: int
+) -> EndpointReconciler:
+    """Ensure the cluster's built-in objects, then put this server in the `kubernetes`
+    endpoints; returns the reconciler that keeps it there."""
     await rebuild_allocations(ctx)
     for name in SYSTEM_NAMESPACES:
         await _ensure(
@@ -178,43 +158,6 @@ async def bootstrap(ctx: ApiContext, *, advertise_address: str, secure_port: int
         },
         reserved_ip=service_ip,
     )
-    await _put(
-        ctx,
-        "",
-        "endpoints",
-        "default",
-        {
-            "apiVersion": "v1",
-            "kind": "Endpoints",
-            "metadata": {
-                "name": "kubernetes",
-                "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"},
-            },
-            "subsets": [
-                {
-                    "addresses": [{"ip": advertise_address}],
-                    "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}],
-                }
-            ],
-        },
-    )
-    await _put(
-        ctx,
-        "discovery.k8s.io",
-        "endpointslices",
-        "default",
-        {
-            "apiVersion": "discovery.k8s.io/v1",
-            "kind": "EndpointSlice",
-            "metadata": {
-                "name": "kubernetes",
-                "labels": {
-                    "kubernetes.io/service-name": "kubernetes",
-                    "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
-                },
-            },
-            "addressType": "IPv4",
-            "endpoints": [{"addresses": [advertise_address], "conditions": {"ready": True}}],
-            "ports": [{"name": "https", "port": secure_port, "protocol": "TCP"}],
-        },
-    )
+    reconciler = EndpointReconciler(ctx, advertise_address, secure_port)
+    await reconciler.reconcile()
+    return reconciler

@@ -1,7 +1,9 @@
-"""The API server process: storage, bootstrap, HTTPS serving, periodic compaction.
+"""The API server process: storage, bootstrap, HTTPS serving, periodic compaction, and this
+server's place in the `kubernetes` endpoints.
 
 Invariants:
-- `run()` serves until cancelled; it is ready (`/readyz` ok) only after bootstrap finished.
+- `run()` serves until cancelled; it is ready (`/readyz` ok) only after bootstrap finished
+  (which includes joining the `kubernetes` endpoints); a clean stop leaves them.
 - Compaction runs every `compaction_interval` seconds to the revision seen one interval
   earlier (as kube-apiserver drives etcd compaction), bounding history and storage growth.
 - Start-up builds more than it keeps (the OpenAPI documents' trees, module compilation):
@@ -23,6 +25,7 @@ from aiohttp import web
 from steersman.apiserver.app import build_app
 from steersman.apiserver.bootstrap import bootstrap
 from steersman.apiserver.context import ApiContext
+from steersman.apiserver.endpoint_reconciler import EndpointReconciler
 from steersman.apiserver.handlers.proxy import KubeletClientConfig
 from steersman.apiserver.metrics import ApiMetrics
 from steersman.storage import connect_store
@@ -124,19 +127,34 @@ class ApiServer:
             backlog=1024,
             reuse_address=True,
         )
+        reconciler: EndpointReconciler | None = None
         try:
             await site.start()
             self.port = runner.addresses[0][1]
-            await bootstrap(ctx, advertise_address=cfg.advertise_address, secure_port=self.port)
+            reconciler = await bootstrap(
+                ctx, advertise_address=cfg.advertise_address, secure_port=self.port
+            )
             release_startup_memory()
             self.ready["ready"] = True
             self.started.set()
             log.info("serving on https://%s:%d", cfg.bind_address, cfg.secure_port)
-            await self._compact_forever(store)
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(reconciler.run_forever(), name="endpoint-reconciler")
+                tasks.create_task(self._compact_forever(store), name="compactor")
         finally:
             self.ready["ready"] = False
+            if reconciler is not None:
+                await self._leave_endpoints(reconciler)
             await runner.cleanup()
             await store.close()
+
+    async def _leave_endpoints(self, reconciler: EndpointReconciler) -> None:
+        """A clean stop takes this server out of the `kubernetes` endpoints (kube-apiserver's
+        RemoveEndpoints); a store that does not answer in time leaves it to expire."""
+        try:
+            await asyncio.wait_for(reconciler.remove(), 2.0)
+        except Exception as exc:  # stopping must go on whatever the store says
+            log.warning("could not remove this server from the kubernetes endpoints: %s", exc)
 
     async def _compact_forever(self, store: Any) -> None:
         previous = store.current_revision()

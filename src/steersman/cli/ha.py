@@ -3,10 +3,15 @@
 - Three etcd members (`DATA_DIR/etcd/m<i>`), three API servers on that etcd, HAProxy in front
   of the API servers on the cluster's secure port (what the admin kubeconfig names), and two
   schedulers and two controller managers, each pair electing one leader through a Lease.
+- The API servers serve on the cluster's secure port too, each on its own loopback address
+  (127.0.0.2-4; Linux routes all of 127.0.0.0/8 to the loopback device, HAProxy holds
+  127.0.0.1), so, as in a real HA cluster, every API server has one address and they share a
+  port: the `kubernetes` endpoints list the three addresses, and the serving certificate
+  names them.
 - Schedulers and controller managers talk to the API servers directly, with every address
   (`--apiservers`), and fail over between them in the client; kubectl goes through HAProxy.
-- Ports are chosen once and kept in `DATA_DIR/ha.json`, so an `up` after a stop finds its
-  etcd members at the addresses their data directories remember.
+- etcd's ports are chosen once and kept in `DATA_DIR/ha.json`, so an `up` after a stop finds
+  its members at the addresses their data directories remember.
 - HAProxy passes TLS through (TCP mode), checks each API server's `/readyz`, and re-dispatches
   a connection whose server refused it to another one, so the loss of any one API server is
   invisible to new connections.
@@ -29,20 +34,21 @@ API_SERVERS = 3
 REPLICAS = 2  # schedulers and controller managers
 
 
+def apiserver_addresses() -> list[str]:
+    """The loopback address of each API server (127.0.0.1 is HAProxy's)."""
+    return [f"127.0.0.{2 + i}" for i in range(API_SERVERS)]
+
+
 def _ports(data_dir: Path) -> dict[str, list[int]]:
     path = data_dir / "ha.json"
     try:
         ports: dict[str, list[int]] = json.loads(path.read_text())
-        if len(ports["etcd_client"]) == ETCD_MEMBERS and len(ports["apiserver"]) == API_SERVERS:
+        if len(ports["etcd_client"]) == ETCD_MEMBERS and len(ports["etcd_peer"]) == ETCD_MEMBERS:
             return ports
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    picked = free_ports(2 * ETCD_MEMBERS + API_SERVERS)
-    ports = {
-        "etcd_client": picked[:ETCD_MEMBERS],
-        "etcd_peer": picked[ETCD_MEMBERS : 2 * ETCD_MEMBERS],
-        "apiserver": picked[2 * ETCD_MEMBERS :],
-    }
+    picked = free_ports(2 * ETCD_MEMBERS)
+    ports = {"etcd_client": picked[:ETCD_MEMBERS], "etcd_peer": picked[ETCD_MEMBERS:]}
     path.write_text(json.dumps(ports))
     return ports
 
@@ -59,13 +65,14 @@ def etcd_cluster(data_dir: Path) -> EtcdCluster:
     return EtcdCluster(base, size=len(members), members=members)
 
 
-def apiserver_urls(data_dir: Path) -> list[str]:
-    return [f"https://127.0.0.1:{port}" for port in _ports(data_dir)["apiserver"]]
+def apiserver_urls(secure_port: int) -> list[str]:
+    return [f"https://{address}:{secure_port}" for address in apiserver_addresses()]
 
 
-def haproxy_config(front_port: int, backend_ports: list[int]) -> str:
+def haproxy_config(port: int) -> str:
     servers = "\n".join(
-        f"  server apiserver-{i} 127.0.0.1:{port}" for i, port in enumerate(backend_ports)
+        f"  server apiserver-{i} {address}:{port}"
+        for i, address in enumerate(apiserver_addresses())
     )
     return f"""global
   maxconn 4096
@@ -80,7 +87,7 @@ defaults
   option redispatch
 
 frontend kube-apiserver
-  bind 127.0.0.1:{front_port}
+  bind 127.0.0.1:{port}
   default_backend kube-apiservers
 
 backend kube-apiservers
@@ -110,18 +117,17 @@ def ha_components(cluster: Cluster) -> list[Component]:
         for m in etcd.members
     ]
     storage = etcd.url()
-    backend_ports = _ports(data_dir)["apiserver"]
-    for i, port in enumerate(backend_ports):
+    for i, address in enumerate(apiserver_addresses()):
         components.append(
             Component(
                 f"apiserver-{i}",
-                cluster.apiserver_argv(storage, port),
+                cluster.apiserver_argv(storage, cluster.secure_port, address=address),
                 data_dir / f"apiserver-{i}.pid",
                 data_dir / f"apiserver-{i}.log",
             )
         )
     config = data_dir / "haproxy.cfg"
-    config.write_text(haproxy_config(cluster.secure_port, backend_ports))
+    config.write_text(haproxy_config(cluster.secure_port))
     components.append(
         Component(
             "haproxy",
@@ -130,7 +136,7 @@ def ha_components(cluster: Cluster) -> list[Component]:
             data_dir / "haproxy.log",
         )
     )
-    servers = ",".join(apiserver_urls(data_dir))
+    servers = ",".join(apiserver_urls(cluster.secure_port))
     for component in ("controller-manager", "scheduler"):
         for i in range(REPLICAS):
             argv = [*cluster.python_component(component), "--apiservers", servers]

@@ -116,8 +116,9 @@ def apiserver(
         token_auth_file=token_auth_file,
         compaction_interval=etcd_compaction_interval,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        run_async(ApiServer(config).run())
+    # SIGTERM/SIGINT cancel the run: the server leaves the `kubernetes` endpoints and closes
+    # its store before exiting (kube-apiserver's graceful shutdown).
+    _run_until_signal(ApiServer(config).run)
 
 
 @cli.command("controller-manager")

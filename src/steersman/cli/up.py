@@ -130,7 +130,12 @@ class Cluster:
         from steersman.pki.kubeconfig import write_kubeconfig
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        pki = ensure_pki(self.data_dir / "pki", hosts=["127.0.0.1", "10.96.0.1"])
+        hosts = ["127.0.0.1", "10.96.0.1"]
+        if self.ha:
+            from steersman.cli.ha import apiserver_addresses
+
+            hosts += apiserver_addresses()
+        pki = ensure_pki(self.data_dir / "pki", hosts=hosts)
         self.pki = pki
         if self.nodes >= 1:
             from steersman.kubelet.host import node_ip
@@ -147,7 +152,7 @@ class Cluster:
             key_pem=pki.admin_key.read_bytes(),
         )
 
-    def apiserver_argv(self, storage: str, port: int) -> list[str]:
+    def apiserver_argv(self, storage: str, port: int, *, address: str = "127.0.0.1") -> list[str]:
         return [
             sys.executable,
             "-m",
@@ -157,6 +162,10 @@ class Cluster:
             storage,
             "--secure-port",
             str(port),
+            "--bind-address",
+            address,
+            "--advertise-address",
+            address,
             "--pki-dir",
             str(self.data_dir / "pki"),
         ]
