@@ -5,7 +5,8 @@ Invariants:
 - `run()` serves until cancelled; it is ready (`/readyz` ok) only after bootstrap finished
   (which includes joining the `kubernetes` endpoints); a clean stop leaves them.
 - Compaction runs every `compaction_interval` seconds to the revision seen one interval
-  earlier (as kube-apiserver drives etcd compaction), bounding history and storage growth.
+  earlier, once per interval however many API servers share the store (`compactor`, as
+  kube-apiserver drives etcd compaction), bounding history and storage growth.
 - Start-up builds more than it keeps (the OpenAPI documents' trees, module compilation):
   once bootstrapped and before reporting ready, the freed heap is handed back to the OS, so
   the idle footprint is what is in use, not start-up's peak.
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from steersman.apiserver.app import build_app
 from steersman.apiserver.bootstrap import bootstrap
+from steersman.apiserver.compactor import Compactor
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.endpoint_reconciler import EndpointReconciler
 from steersman.apiserver.handlers.proxy import KubeletClientConfig
@@ -138,9 +140,10 @@ class ApiServer:
             self.ready["ready"] = True
             self.started.set()
             log.info("serving on https://%s:%d", cfg.bind_address, cfg.secure_port)
+            compactor = Compactor(store, cfg.compaction_interval)
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(reconciler.run_forever(), name="endpoint-reconciler")
-                tasks.create_task(self._compact_forever(store), name="compactor")
+                tasks.create_task(compactor.run_forever(), name="compactor")
         finally:
             self.ready["ready"] = False
             if reconciler is not None:
@@ -155,18 +158,6 @@ class ApiServer:
             await asyncio.wait_for(reconciler.remove(), 2.0)
         except Exception as exc:  # stopping must go on whatever the store says
             log.warning("could not remove this server from the kubernetes endpoints: %s", exc)
-
-    async def _compact_forever(self, store: Any) -> None:
-        previous = store.current_revision()
-        while True:
-            await asyncio.sleep(self.config.compaction_interval)
-            current = store.current_revision()
-            if previous > store.compacted_revision():
-                try:
-                    await store.compact(previous)
-                except Exception:  # compaction must never take the server down
-                    log.exception("compaction to %d failed", previous)
-            previous = current
 
 
 def _first_service_ip(cidr: str) -> str:
