@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from steersman.api import errors, resources
-from steersman.apiserver import codec
+from steersman.apiserver.allocation_repair import list_services, service_allocations
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.endpoint_reconciler import EndpointReconciler
 from steersman.apiserver.registry import WriteOptions
@@ -43,18 +43,7 @@ def _info(group: str, resource: str) -> resources.ResourceInfo:
 
 async def rebuild_allocations(ctx: ApiContext) -> None:
     """Make the shared allocation records hold every address and port a stored Service uses."""
-    services = ctx.registry(_info("", "services"))
-    listed = await ctx.store.list(services.strategy.list_prefix(""))
-    ips: list[str] = []
-    ports: list[int] = []
-    for kv in listed.items:
-        spec = codec.decode(kv).get("spec") or {}
-        for ip in spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else []):
-            if ip and ip != "None":
-                ips.append(ip)
-        for port in spec.get("ports") or []:
-            if port.get("nodePort"):
-                ports.append(int(port["nodePort"]))
+    ips, ports = service_allocations(await list_services(ctx))
     await ctx.service_ips.ensure(ips)
     await ctx.node_ports.ensure(ports)
 
@@ -96,13 +85,8 @@ async def _ensure(
 
 async def _holds(ctx: ApiContext, ip: str) -> bool:
     """Whether a stored Service has the cluster IP `ip`."""
-    services = ctx.registry(_info("", "services"))
-    listed = await ctx.store.list(services.strategy.list_prefix(""))
-    for kv in listed.items:
-        spec = codec.decode(kv).get("spec") or {}
-        if ip in (spec.get("clusterIPs") or [spec.get("clusterIP")]):
-            return True
-    return False
+    ips, _ = service_allocations(await list_services(ctx))
+    return ip in ips
 
 
 async def bootstrap(

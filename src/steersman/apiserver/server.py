@@ -7,6 +7,8 @@ Invariants:
 - Compaction runs every `compaction_interval` seconds to the revision seen one interval
   earlier, once per interval however many API servers share the store (`compactor`, as
   kube-apiserver drives etcd compaction), bounding history and storage growth.
+- Every 3 minutes the Service address and node-port records are checked against the stored
+  Services (`allocation_repair`): leaked members are freed, missing ones added.
 - Start-up builds more than it keeps (the OpenAPI documents' trees, module compilation):
   once bootstrapped and before reporting ready, the freed heap is handed back to the OS, so
   the idle footprint is what is in use, not start-up's peak.
@@ -23,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from steersman.apiserver.allocation_repair import AllocationRepair
 from steersman.apiserver.app import build_app
 from steersman.apiserver.bootstrap import bootstrap
 from steersman.apiserver.compactor import Compactor
@@ -144,6 +147,8 @@ class ApiServer:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(reconciler.run_forever(), name="endpoint-reconciler")
                 tasks.create_task(compactor.run_forever(), name="compactor")
+                repair = AllocationRepair(ctx)
+                tasks.create_task(repair.run_forever(), name="allocation-repair")
         finally:
             self.ready["ready"] = False
             if reconciler is not None:

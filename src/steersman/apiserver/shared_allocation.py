@@ -16,6 +16,11 @@ Invariants:
   it lacks; it never frees one (a member allocated for a create still in flight on another API
   server must stay allocated). A crash between the record's write and the Service's can thus
   only leak a member, never hand one out twice.
+- `repair` (kube's repair controllers, run periodically) rebuilds the record from the stored
+  Services: members in use but missing are added at once; a member no Service uses is freed
+  only after it was found unused by `LEAK_ROUNDS` repairs in a row (a create still in flight
+  between its allocation and its Service's write is never robbed). The rebuilt record is
+  written by compare-and-swap on the record that was read before the Services were listed.
 """
 
 from __future__ import annotations
@@ -26,9 +31,18 @@ from typing import Any, Generic, TypeVar
 import orjson
 
 from steersman.apiserver.allocators import AllocationError, IPAllocator, PortAllocator
-from steersman.storage.interface import KeyExistsError, KeyNotFoundError, KeyValue, Store
+from steersman.storage.interface import (
+    ConflictError,
+    KeyExistsError,
+    KeyNotFoundError,
+    KeyValue,
+    Store,
+)
 
 T = TypeVar("T", str, int)
+
+# kube's numRepairsBeforeLeakCleanup: unused in this many repairs in a row, a member is freed.
+LEAK_ROUNDS = 3
 
 SERVICE_IPS_KEY = "/registry/ranges/serviceips"
 NODE_PORTS_KEY = "/registry/ranges/servicenodeports"
@@ -51,6 +65,7 @@ class SharedAllocator(Generic[T]):
         self.local = allocator  # IPAllocator | PortAllocator: the decision logic
         self.range_text = range_text
         self.name = name
+        self._leaks: dict[Any, int] = {}  # member -> repairs in a row that found it unused
 
     def _record(self) -> bytes:
         return orjson.dumps(
@@ -142,6 +157,41 @@ class SharedAllocator(Generic[T]):
             pass
         if used:
             await self._change(decide, dry_run=False)
+
+    async def repair(self, recorded: KeyValue | None, used: Iterable[T]) -> list[T]:
+        """Rebuild the record read as `recorded` (read *before* listing the Services that gave
+        `used`): returns the members freed as leaked. A record changed since is left for the
+        next repair."""
+        local = self.local
+        local.load(orjson.loads(recorded.value).get("allocated") or [] if recorded else [])
+        before = local.members()
+        local.load(used)
+        in_use = set(local.members())
+        freed: list[T] = []
+        for member in before:
+            if member in in_use:
+                self._leaks.pop(member, None)
+                continue
+            rounds = self._leaks.get(member, 0) + 1
+            if rounds >= LEAK_ROUNDS:
+                self._leaks.pop(member, None)
+                freed.append(member)
+            else:
+                self._leaks[member] = rounds
+                local.mark(member)
+        for member in [m for m in self._leaks if m not in before]:
+            del self._leaks[member]  # released meanwhile
+        record = self._record()
+        if recorded is not None and local.members() == before:
+            return []
+        try:
+            if recorded is None:
+                await self.store.create(self.key, record)
+            else:
+                await self.store.update(self.key, record, expected_revision=recorded.mod_revision)
+        except (ConflictError, KeyExistsError, KeyNotFoundError):
+            return []  # written meanwhile: the next repair decides on the new record
+        return freed
 
 
 def service_ip_allocator(store: Store, cidr: str) -> SharedAllocator[str]:
