@@ -59,12 +59,12 @@ class AllocationRepair:
         ip_record = await ctx.store.get(ctx.service_ips.key)
         port_record = await ctx.store.get(ctx.node_ports.key)
         ips, ports = service_allocations(await list_services(ctx))
-        for name, allocator, record, used in (
-            ("cluster IP", ctx.service_ips, ip_record, ips),
-            ("node port", ctx.node_ports, port_record, ports),
-        ):
-            for member in await allocator.repair(record, used):
-                log.warning("released leaked %s %s: no Service uses it", name, member)
+        freed_ips = await ctx.service_ips.repair(ip_record, ips)
+        freed_ports = await ctx.node_ports.repair(port_record, ports)
+        for ip in freed_ips:
+            log.warning("released leaked cluster IP %s: no Service uses it", ip)
+        for port in freed_ports:
+            log.warning("released leaked node port %d: no Service uses it", port)
 
     async def run_forever(self) -> None:
         while True:
