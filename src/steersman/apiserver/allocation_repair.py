@@ -1,15 +1,15 @@
-"""Keeping the shared Service address and node-port records true to the stored Services
+"""Keeping the shared Service address and node-port allocations true to the stored Services
 (kube-apiserver's ClusterIP and NodePort repair controllers).
 
 Invariants:
-- Each round reads both allocation records first, then lists the Services: whatever a
-  record holds that no listed Service uses was either leaked (a create that died between
-  allocating and writing its Service) or belongs to a create still in flight; the records'
-  own `repair` frees such a member only after several rounds in a row (kube: 3 rounds of
+- Each round reads the allocated addresses and ports first, then lists the Services: a member
+  allocated that no listed Service uses was either leaked (a create that died between
+  allocating and writing its Service) or belongs to a create still in flight; the allocators'
+  `repair` frees such a member only after several rounds in a row (kube: 3 rounds of
   3 minutes), by which time any create has finished or failed.
-- Members Services use that a record lacks (a record lost or rolled back) are added in the
-  same round. A round that fails (store unavailable, a record changed meanwhile) changes
-  nothing and the next one tries again; it never stops the API server.
+- Members Services use that are not allocated (state restored from an old backup) are
+  allocated in the same round. A round that fails (store unavailable) is tried again at the
+  next; it never stops the API server.
 """
 
 from __future__ import annotations
@@ -56,14 +56,12 @@ class AllocationRepair:
 
     async def run_once(self) -> None:
         ctx = self._ctx
-        ip_record = await ctx.store.get(ctx.service_ips.key)
-        port_record = await ctx.store.get(ctx.node_ports.key)
+        allocated_ips = await ctx.service_ips.allocated()
+        allocated_ports = await ctx.node_ports.allocated()
         ips, ports = service_allocations(await list_services(ctx))
-        freed_ips = await ctx.service_ips.repair(ip_record, ips)
-        freed_ports = await ctx.node_ports.repair(port_record, ports)
-        for ip in freed_ips:
+        for ip in await ctx.service_ips.repair(allocated_ips, ips):
             log.warning("released leaked cluster IP %s: no Service uses it", ip)
-        for port in freed_ports:
+        for port in await ctx.node_ports.repair(allocated_ports, ports):
             log.warning("released leaked node port %d: no Service uses it", port)
 
     async def run_forever(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 
 class AllocationError(Exception):
@@ -37,40 +37,60 @@ class IPAllocator:
     def nth(self, n: int) -> str:
         return str(ipaddress.ip_address(self._first + n - 1))
 
+    def _parse(self, requested: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        """The requested address, if it is one this range hands out (else AllocationError)."""
+        try:
+            ip = ipaddress.ip_address(requested)
+        except ValueError:
+            raise AllocationError(
+                f"failed to allocate IP {requested}: the provided IP ({requested}) is not a valid IP"
+            ) from None
+        if ip not in self.network or not (self._first <= int(ip) <= self._last):
+            raise AllocationError(
+                f"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {self.cidr}"
+            )
+        return ip
+
+    def validate(self, requested: str) -> str:
+        """`requested` in its canonical form, if this range hands it out (else AllocationError)."""
+        return str(self._parse(requested))
+
+    @staticmethod
+    def taken_error(requested: str) -> AllocationError:
+        return AllocationError(
+            f"failed to allocate IP {requested}: provided IP is already allocated"
+        )
+
+    @staticmethod
+    def full_error() -> AllocationError:
+        return AllocationError("failed to allocate a serviceIP: range is full")
+
+    def candidates(self, probes: int = 128) -> Iterator[str]:
+        """Random members first, like Kubernetes (dynamic allocations avoid the low, static
+        band), then every member in order."""
+        static_band = min(max(16, self._size // 16), 256) if self._size > 32 else 0
+        for _ in range(probes):
+            yield str(
+                ipaddress.ip_address(self._first + random.randint(static_band, self._size - 1))
+            )
+        for offset in range(self._size):
+            yield str(ipaddress.ip_address(self._first + offset))
+
     def allocate(self, requested: str | None = None) -> str:
         if requested:
-            try:
-                ip = ipaddress.ip_address(requested)
-            except ValueError:
-                raise AllocationError(
-                    f"failed to allocate IP {requested}: the provided IP ({requested}) is not a valid IP"
-                ) from None
-            if ip not in self.network or not (self._first <= int(ip) <= self._last):
-                raise AllocationError(
-                    f"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {self.cidr}"
-                )
+            ip = self._parse(requested)
             if ip in self._used:
-                raise AllocationError(
-                    f"failed to allocate IP {requested}: provided IP is already allocated"
-                )
+                raise self.taken_error(requested)
             self._used.add(ip)
             return str(ip)
         if len(self._used) >= self._size:
-            raise AllocationError("failed to allocate a serviceIP: range is full")
-        # Random probing like Kubernetes (dynamic allocations avoid the low, static band).
-        static_band = min(max(16, self._size // 16), 256) if self._size > 32 else 0
-        for _ in range(128):
-            offset = random.randint(static_band, self._size - 1)
-            ip = ipaddress.ip_address(self._first + offset)
+            raise self.full_error()
+        for candidate in self.candidates():
+            ip = ipaddress.ip_address(candidate)
             if ip not in self._used:
                 self._used.add(ip)
-                return str(ip)
-        for offset in range(self._size):
-            ip = ipaddress.ip_address(self._first + offset)
-            if ip not in self._used:
-                self._used.add(ip)
-                return str(ip)
-        raise AllocationError("failed to allocate a serviceIP: range is full")
+                return candidate
+        raise self.full_error()
 
     def release(self, value: str) -> None:
         with contextlib.suppress(ValueError):
@@ -109,29 +129,41 @@ class PortAllocator:
         self.range_text = f"{self.low}-{self.high}"
         self._used: set[int] = set()
 
+    def validate(self, requested: int) -> int:
+        if not (self.low <= requested <= self.high):
+            raise AllocationError(
+                f"provided port is not in the valid range. The range of valid ports is {self.range_text}"
+            )
+        return int(requested)
+
+    @staticmethod
+    def taken_error(requested: int) -> AllocationError:
+        return AllocationError("provided port is already allocated")
+
+    @staticmethod
+    def full_error() -> AllocationError:
+        return AllocationError("range is full")
+
+    def candidates(self, probes: int = 128) -> Iterator[int]:
+        """Random ports first, then every port in order."""
+        for _ in range(probes):
+            yield random.randint(self.low, self.high)
+        yield from range(self.low, self.high + 1)
+
     def allocate(self, requested: int | None = None) -> int:
         if requested:
-            if not (self.low <= requested <= self.high):
-                raise AllocationError(
-                    f"provided port is not in the valid range. The range of valid ports is {self.range_text}"
-                )
+            self.validate(requested)
             if requested in self._used:
-                raise AllocationError("provided port is already allocated")
+                raise self.taken_error(requested)
             self._used.add(requested)
             return requested
-        size = self.high - self.low + 1
-        if len(self._used) >= size:
-            raise AllocationError("range is full")
-        for _ in range(128):
-            port = random.randint(self.low, self.high)
+        if len(self._used) >= self.high - self.low + 1:
+            raise self.full_error()
+        for port in self.candidates():
             if port not in self._used:
                 self._used.add(port)
                 return port
-        for port in range(self.low, self.high + 1):
-            if port not in self._used:
-                self._used.add(port)
-                return port
-        raise AllocationError("range is full")
+        raise self.full_error()
 
     def release(self, port: int) -> None:
         self._used.discard(port)

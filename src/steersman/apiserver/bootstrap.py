@@ -17,6 +17,7 @@ from steersman.apiserver.allocation_repair import list_services, service_allocat
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.endpoint_reconciler import EndpointReconciler
 from steersman.apiserver.registry import WriteOptions
+from steersman.apiserver.shared_allocation import remove_legacy_records
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ def _info(group: str, resource: str) -> resources.ResourceInfo:
 
 
 async def rebuild_allocations(ctx: ApiContext) -> None:
-    """Make the shared allocation records hold every address and port a stored Service uses."""
+    """Allocate every address and port a stored Service uses."""
+    await remove_legacy_records(ctx.store)
     ips, ports = service_allocations(await list_services(ctx))
     await ctx.service_ips.ensure(ips)
     await ctx.node_ports.ensure(ports)

@@ -1,30 +1,31 @@
 """Service ClusterIP and NodePort allocations shared by every API server on one store.
 
-Kubernetes keeps each range's allocations in one object in storage (a RangeAllocation under
-`/registry/ranges/serviceips` and `/registry/ranges/servicenodeports`) and changes it only by
-compare-and-swap; steersman does the same (the record lists the allocated members rather than
-holding a bitmap), so API servers sharing an etcd never hand out one address or port twice.
+One key per allocated member: `/registry/ipaddresses/<ip>` (where Kubernetes keeps its
+IPAddress objects since its ServiceCIDR allocator) and `/registry/ranges/servicenodeports/<port>`.
+Allocating a member is creating its key, which the store does atomically (it fails if any API
+server holds it); releasing is deleting it. So API servers sharing an etcd never hand out one
+address or port twice, and an allocation costs the same however many Services exist (an
+earlier single record listing every member cost O(Services) per create).
 
 Invariants:
-- The record under `key` is the truth. Every allocation and release is one `guaranteed_update`
-  of it: the in-memory allocator is loaded from the record just read, decides, and the result
-  is written back only if nobody wrote in between (else it is decided again on the new record).
-- A failed allocation (full range, a requested member taken, out of range) writes nothing and
-  raises `AllocationError`; allocating several members is all-or-nothing.
-- A dry run decides against the current record and writes nothing.
-- `ensure(used)` (at start) creates a missing record and adds members stored Services use that
-  it lacks; it never frees one (a member allocated for a create still in flight on another API
-  server must stay allocated). A crash between the record's write and the Service's can thus
-  only leak a member, never hand one out twice.
-- `repair` (kube's repair controllers, run periodically) rebuilds the record from the stored
-  Services: members in use but missing are added at once; a member no Service uses is freed
-  only after it was found unused by `LEAK_ROUNDS` repairs in a row (a create still in flight
-  between its allocation and its Service's write is never robbed). The rebuilt record is
-  written by compare-and-swap on the record that was read before the Services were listed.
+- A member is allocated exactly while its key exists.
+- A requested member that is out of range or taken raises `AllocationError` (Kubernetes'
+  wording) and writes nothing. Allocating several is all-or-nothing: requested members are
+  checked before any is created, and keys created before a failure (a race lost to another
+  server) are deleted again (`IndexedAllocationError` names the failing request).
+- A random member: candidates (random probes, then the whole range in order) are checked
+  against the local copy of the store and the first free one is created; one lost to another
+  server's create meanwhile is skipped. No free candidate: the range is full.
+- A dry run checks against the store and writes nothing.
+- `ensure(used)` (at start) creates the keys of members stored Services use; it never deletes.
+  A crash between a key's create and the Service's can only leak a member, never hand one
+  out twice; `repair` (kube's repair controllers) frees a member only after `LEAK_ROUNDS`
+  repairs in a row found no Service using it, so a create still in flight keeps its member.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -41,11 +42,13 @@ from steersman.storage.interface import (
 
 T = TypeVar("T", str, int)
 
+SERVICE_IPS_PREFIX = "/registry/ipaddresses/"
+NODE_PORTS_PREFIX = "/registry/ranges/servicenodeports/"
+# The single records an earlier version kept; bootstrap removes them (`remove_legacy_records`).
+LEGACY_RECORDS = ("/registry/ranges/serviceips", "/registry/ranges/servicenodeports")
+
 # kube's numRepairsBeforeLeakCleanup: unused in this many repairs in a row, a member is freed.
 LEAK_ROUNDS = 3
-
-SERVICE_IPS_KEY = "/registry/ranges/serviceips"
-NODE_PORTS_KEY = "/registry/ranges/servicenodeports"
 
 
 class IndexedAllocationError(AllocationError):
@@ -57,72 +60,96 @@ class IndexedAllocationError(AllocationError):
 
 
 class SharedAllocator(Generic[T]):
-    def __init__(
-        self, store: Store, key: str, allocator: Any, range_text: str, *, name: str
-    ) -> None:
+    def __init__(self, store: Store, prefix: str, local: Any, *, member: type[T]) -> None:
         self.store = store
-        self.key = key
-        self.local = allocator  # IPAllocator | PortAllocator: the decision logic
-        self.range_text = range_text
-        self.name = name
-        self._leaks: dict[Any, int] = {}  # member -> repairs in a row that found it unused
+        self.prefix = prefix
+        self.local = local  # IPAllocator | PortAllocator: validation and candidates
+        self._member: type[T] = member
+        self._leaks: dict[T, int] = {}  # member -> repairs in a row that found it unused
 
-    def _record(self) -> bytes:
-        return orjson.dumps(
-            {
-                "kind": "RangeAllocation",
-                "apiVersion": "v1",
-                "metadata": {"name": self.name},
-                "range": self.range_text,
-                "allocated": self.local.members(),
-            }
-        )
+    def key(self, member: T) -> str:
+        return f"{self.prefix}{member}"
 
-    def _load(self, kv: KeyValue) -> None:
-        self.local.load(orjson.loads(kv.value).get("allocated") or [])
+    def _value(self, member: T) -> bytes:
+        if self._member is str:
+            return orjson.dumps(
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "IPAddress",
+                    "metadata": {
+                        "name": member,
+                        "labels": {
+                            "ipaddress.kubernetes.io/ip-family": "IPv6"
+                            if ":" in str(member)
+                            else "IPv4",
+                            "ipaddress.kubernetes.io/managed-by": "ipallocator.k8s.io",
+                        },
+                    },
+                }
+            )
+        return orjson.dumps({"port": member})
 
-    async def _change(self, decide: Any, *, dry_run: bool) -> Any:
-        """Run `decide()` on the record's members and store the outcome (unless dry run)."""
-        result: Any = None
-        if dry_run:
-            kv = await self.store.get(self.key)
-            if kv is None:
-                self.local.load([])
-            else:
-                self._load(kv)
-            return decide()
+    async def _taken(self, member: T) -> bool:
+        return await self.store.get(self.key(member), consistent=False) is not None
 
-        async def update(kv: KeyValue) -> bytes:
-            nonlocal result
-            self._load(kv)
-            result = decide()
-            return self._record()
+    async def _create(self, member: T) -> bool:
+        try:
+            await self.store.create(self.key(member), self._value(member))
+        except KeyExistsError:
+            return False
+        return True
 
-        while True:
-            try:
-                await self.store.guaranteed_update(self.key, update)
-                return result
-            except KeyNotFoundError:
-                await self.ensure(())
+    async def _pick(self, avoid: set[T], *, dry_run: bool) -> T:
+        for candidate in self.local.candidates():
+            if candidate in avoid or await self._taken(candidate):
+                continue
+            if dry_run or await self._create(candidate):
+                return candidate  # type: ignore[no-any-return]
+        raise self.local.full_error()
 
     async def allocate_many(
         self, requests: Sequence[T | None], *, dry_run: bool = False
     ) -> list[T]:
         """One member per request (a requested value, or any free one for None)."""
-
-        def decide() -> list[T]:
-            got: list[T] = []
+        requested_members = await self._check_requested(requests)
+        got: list[T] = []
+        try:
             for i, requested in enumerate(requests):
                 try:
-                    got.append(self.local.allocate(requested or None))
+                    if requested:
+                        member: T = self.local.validate(requested)
+                        taken = member in got or (
+                            await self._taken(member) if dry_run else not await self._create(member)
+                        )
+                        if taken:
+                            raise self.local.taken_error(requested)
+                    else:
+                        avoid = requested_members.union(got)
+                        member = await self._pick(avoid, dry_run=dry_run)
                 except AllocationError as exc:
                     raise IndexedAllocationError(i, str(exc)) from None
-            return got
+                got.append(member)
+        except BaseException:
+            if not dry_run:
+                await self.release(got)
+            raise
+        return got
 
-        if not requests:
-            return []
-        result: list[T] = await self._change(decide, dry_run=dry_run)
-        return result
+    async def _check_requested(self, requests: Sequence[T | None]) -> set[T]:
+        """Fail before writing anything when a requested member is invalid or visibly taken
+        (a create racing another server's can still fail later, and undoes its writes)."""
+        wanted: set[T] = set()
+        for i, requested in enumerate(requests):
+            if not requested:
+                continue
+            try:
+                member: T = self.local.validate(requested)
+                if member in wanted or await self._taken(member):
+                    raise self.local.taken_error(requested)
+            except AllocationError as exc:
+                raise IndexedAllocationError(i, str(exc)) from None
+            wanted.add(member)
+        return wanted
 
     async def allocate(self, requested: T | None = None, *, dry_run: bool = False) -> T:
         try:
@@ -131,74 +158,70 @@ class SharedAllocator(Generic[T]):
             raise AllocationError(str(exc)) from None
 
     async def release(self, values: Iterable[T]) -> None:
-        values = list(values)
-        if not values:
-            return
+        for value in values:
+            with contextlib.suppress(KeyNotFoundError):
+                await self.store.delete(self.key(value))
 
-        def decide() -> None:
-            for value in values:
-                self.local.release(value)
-
-        await self._change(decide, dry_run=False)
+    def _members(self, used: Iterable[T]) -> set[T]:
+        """The members of `used` this range holds, in canonical form."""
+        members: set[T] = set()
+        for value in used:
+            with contextlib.suppress(AllocationError, ValueError):
+                members.add(self.local.validate(value))
+        return members
 
     async def ensure(self, used: Iterable[T]) -> None:
-        """Create the record if missing; make sure it holds every member in `used`."""
-        used = list(used)
+        """Make sure every member in `used` is allocated."""
+        for member in sorted(self._members(used)):
+            await self._create(member)
 
-        def decide() -> None:
-            for value in used:
-                self.local.mark(value)
+    async def allocated(self) -> list[KeyValue]:
+        """Every allocated member's key (read before listing the Services, for `repair`)."""
+        return (await self.store.list(self.prefix)).items
 
-        try:
-            self.local.load(used)
-            await self.store.create(self.key, self._record())
-            return
-        except KeyExistsError:
-            pass
-        if used:
-            await self._change(decide, dry_run=False)
+    def _member_of(self, kv: KeyValue) -> T:
+        return self._member(kv.key[len(self.prefix) :])
 
-    async def repair(self, recorded: KeyValue | None, used: Iterable[T]) -> list[T]:
-        """Rebuild the record read as `recorded` (read *before* listing the Services that gave
-        `used`): returns the members freed as leaked. A record changed since is left for the
-        next repair."""
-        local = self.local
-        local.load(orjson.loads(recorded.value).get("allocated") or [] if recorded else [])
-        before = local.members()
-        local.load(used)
-        in_use = set(local.members())
+    async def repair(self, allocated: list[KeyValue], used: Iterable[T]) -> list[T]:
+        """Given `allocated` (read *before* listing the Services that gave `used`): allocate
+        members in use that lack a key; free those found unused `LEAK_ROUNDS` times in a row.
+        Returns the members freed as leaked."""
+        in_use = self._members(used)
+        seen: set[T] = set()
         freed: list[T] = []
-        for member in before:
+        for kv in allocated:
+            member = self._member_of(kv)
+            seen.add(member)
             if member in in_use:
                 self._leaks.pop(member, None)
                 continue
             rounds = self._leaks.get(member, 0) + 1
-            if rounds >= LEAK_ROUNDS:
-                self._leaks.pop(member, None)
-                freed.append(member)
-            else:
+            if rounds < LEAK_ROUNDS:
                 self._leaks[member] = rounds
-                local.mark(member)
-        for member in [m for m in self._leaks if m not in before]:
+                continue
+            self._leaks.pop(member, None)
+            # Only the key as it was read: one released and allocated again meanwhile stays.
+            with contextlib.suppress(KeyNotFoundError, ConflictError):
+                await self.store.delete(kv.key, expected_revision=kv.mod_revision)
+                freed.append(member)
+        for member in [m for m in self._leaks if m not in seen]:
             del self._leaks[member]  # released meanwhile
-        record = self._record()
-        if recorded is not None and local.members() == before:
-            return []
-        try:
-            if recorded is None:
-                await self.store.create(self.key, record)
-            else:
-                await self.store.update(self.key, record, expected_revision=recorded.mod_revision)
-        except (ConflictError, KeyExistsError, KeyNotFoundError):
-            return []  # written meanwhile: the next repair decides on the new record
+        for member in sorted(in_use - seen):
+            await self._create(member)
         return freed
 
 
 def service_ip_allocator(store: Store, cidr: str) -> SharedAllocator[str]:
-    local = IPAllocator(cidr)
-    return SharedAllocator(store, SERVICE_IPS_KEY, local, local.cidr, name="serviceips")
+    return SharedAllocator(store, SERVICE_IPS_PREFIX, IPAllocator(cidr), member=str)
 
 
 def node_port_allocator(store: Store, port_range: str) -> SharedAllocator[int]:
-    local = PortAllocator(port_range)
-    return SharedAllocator(store, NODE_PORTS_KEY, local, local.range_text, name="servicenodeports")
+    return SharedAllocator(store, NODE_PORTS_PREFIX, PortAllocator(port_range), member=int)
+
+
+async def remove_legacy_records(store: Store) -> None:
+    """Delete the single allocation records an earlier version kept (the keys above replace
+    them; bootstrap's `ensure` rebuilds the keys from the stored Services)."""
+    for key in LEGACY_RECORDS:
+        with contextlib.suppress(KeyNotFoundError):
+            await store.delete(key)

@@ -60,8 +60,29 @@ async def test_ensure_adds_but_never_frees() -> None:
             await a.allocate(taken, dry_run=True)
 
 
-async def test_missing_record_is_created_on_first_use() -> None:
+async def test_one_key_per_member() -> None:
     store = MemoryStore()
     assert await node_port_allocator(store, "30000-30001").allocate(30000) == 30000
     with pytest.raises(AllocationError):
         await node_port_allocator(store, "30000-30001").allocate(30000)
+    ips = service_ip_allocator(store, "10.96.0.0/24")
+    await ips.allocate("10.96.0.20")
+    kv = await store.get("/registry/ipaddresses/10.96.0.20")
+    assert kv is not None and b'"kind":"IPAddress"' in kv.value
+    assert await store.get("/registry/ranges/servicenodeports/30000") is not None
+    await ips.release(["10.96.0.20"])
+    assert await store.get("/registry/ipaddresses/10.96.0.20") is None
+
+
+async def test_a_create_costs_the_same_however_many_services() -> None:
+    store = MemoryStore()
+    ips = service_ip_allocator(store, "10.96.0.0/16")
+    for _ in range(2000):
+        await ips.allocate()
+    before = store.current_revision()
+    await ips.allocate()
+    assert store.current_revision() == before + 1  # one small key, not a record of 2000
+    kv = await store.get(
+        f"/registry/ipaddresses/{(await ips.allocated())[-1].key.rsplit('/', 1)[1]}"
+    )
+    assert kv is not None and len(kv.value) < 300
