@@ -367,6 +367,7 @@ class Registry:
         except BaseException:
             await self.strategy.after_update_failed(new, old)
             raise
+        await self.strategy.after_update(new, old)
         return codec.decode(written)
 
     # -- delete -------------------------------------------------------------

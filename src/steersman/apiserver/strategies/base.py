@@ -223,8 +223,11 @@ class Strategy:
     ) -> None:
         pass
 
+    async def after_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        """The update was written: release what `old` held and `new` no longer does."""
+
     async def after_update_failed(self, new: dict[str, Any], old: dict[str, Any]) -> None:
-        pass
+        """Undo `before_update` when the write did not happen."""
 
     async def after_delete(self, obj: dict[str, Any]) -> None:
         """Release what the object held (service IPs, node ports)."""

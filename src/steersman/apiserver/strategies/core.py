@@ -216,11 +216,8 @@ class ServiceStrategy(Strategy):
         await self._release(obj)
 
     async def _release(self, obj: dict[str, Any]) -> None:
-        spec = obj.get("spec") or {}
-        ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
-        await self.ctx.service_ips.release(ip for ip in ips if ip and ip != "None")
-        ports = [p["nodePort"] for p in spec.get("ports") or [] if p.get("nodePort")]
-        await self.ctx.node_ports.release(ports)
+        await self.ctx.service_ips.release(_cluster_ips(obj))
+        await self.ctx.node_ports.release(_node_ports(obj))
 
     async def before_update(
         self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool
@@ -231,24 +228,35 @@ class ServiceStrategy(Strategy):
         if self._needs_cluster_ip(spec) and not spec.get("clusterIP") and old_spec.get("clusterIP"):
             spec["clusterIP"] = old_spec["clusterIP"]
             spec["clusterIPs"] = old_spec.get("clusterIPs") or [old_spec["clusterIP"]]
-        old_ports = {p.get("nodePort") for p in old_spec.get("ports") or [] if p.get("nodePort")}
-        self._pending: list[int] = []
         if self._needs_node_ports(spec):
-            self._pending = await self._allocate_node_ports(new, spec, old_ports, dry_run=dry_run)
-            if dry_run:
-                return
-        if not dry_run:
-            new_ports = {p.get("nodePort") for p in spec.get("ports") or [] if p.get("nodePort")}
-            await self.ctx.node_ports.release(p for p in old_ports - new_ports if p)
-            if not self._needs_node_ports(spec):
-                for port in spec.get("ports") or []:
-                    port.pop("nodePort", None)
+            await self._allocate_node_ports(new, spec, _node_ports(old), dry_run=dry_run)
+        elif not dry_run:
+            for port in spec.get("ports") or []:
+                port.pop("nodePort", None)
+
+    async def after_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        # Only once the Service no longer holds them: a failed write keeps the old ones.
+        await self.ctx.node_ports.release(_node_ports(old) - _node_ports(new))
+        await self.ctx.service_ips.release(_cluster_ips(old) - _cluster_ips(new))
 
     async def after_update_failed(self, new: dict[str, Any], old: dict[str, Any]) -> None:
-        await self.ctx.node_ports.release(getattr(self, "_pending", []))
+        # What `before_update` took for this request: the new ports the old Service lacks
+        # (worked out from the two objects, as concurrent updates share this strategy).
+        await self.ctx.node_ports.release(_node_ports(new) - _node_ports(old))
 
     async def after_delete(self, obj: dict[str, Any]) -> None:
         await self._release(obj)
+
+
+def _node_ports(service: dict[str, Any]) -> set[int]:
+    ports = (service.get("spec") or {}).get("ports") or []
+    return {int(p["nodePort"]) for p in ports if p.get("nodePort")}
+
+
+def _cluster_ips(service: dict[str, Any]) -> set[str]:
+    spec = service.get("spec") or {}
+    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+    return {ip for ip in ips if ip and ip != "None"}
 
 
 class NamespaceStrategy(Strategy):
