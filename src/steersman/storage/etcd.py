@@ -71,8 +71,9 @@ _ETCD_FIRST_REVISION = 1
 _SNAPSHOT_PAGE = 1000
 
 
-def _put(key: bytes, value: bytes) -> Any:
-    return rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key, value=value, prev_kv=True))
+def _put(key: bytes, value: bytes, *, prev_kv: bool = False) -> Any:
+    put = rpc_pb2.PutRequest(key=key, value=value, prev_kv=prev_kv)
+    return rpc_pb2.RequestOp(request_put=put)
 
 
 def _get(key: bytes) -> Any:
@@ -335,7 +336,9 @@ class EtcdStore(IndexedStore):
     async def update(self, key: str, value: bytes, *, expected_revision: int) -> KeyValue:
         ekey = self._etcd_key(key)
         response = await self._txn(
-            [_exists(ekey), _mod_is(ekey, expected_revision)], [_put(ekey, value)], [_get(ekey)]
+            [_exists(ekey), _mod_is(ekey, expected_revision)],
+            [_put(ekey, value, prev_kv=True)],  # its create_revision
+            [_get(ekey)],
         )
         revision = int(response.header.revision)
         await self._caught_up(revision)
