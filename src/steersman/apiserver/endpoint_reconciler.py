@@ -25,7 +25,7 @@ import contextlib
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -115,25 +115,32 @@ class EndpointReconciler:
     async def reconcile(self) -> None:
         """Renew this server's record, then make the endpoints name every live server."""
         await self._renew()
-        live = await self._live()
-        if (self.address, self.port) not in live:
-            live.append((self.address, self.port))
-        await self._write_endpoints(live)
+        await self._write_endpoints(leaving=False)
 
     async def remove(self) -> None:
         """This server stops: take it out of the records and the endpoints."""
         with contextlib.suppress(KeyNotFoundError):
             await self._ctx.store.delete(self._key)
-        live = [server for server in await self._live() if server != (self.address, self.port)]
-        if live:
-            await self._write_endpoints(live)
+        await self._write_endpoints(leaving=True)
 
-    async def _write_endpoints(self, servers: list[tuple[str, int]]) -> None:
-        subsets = endpoint_subsets(servers)
-        await _put_if_changed(self._ctx, "", "endpoints", endpoints_object(subsets))
-        await _put_if_changed(
-            self._ctx, "discovery.k8s.io", "endpointslices", endpoint_slice_object(subsets[0])
-        )
+    async def _servers(self, *, leaving: bool) -> list[tuple[str, int]]:
+        live = await self._live()
+        me = (self.address, self.port)
+        if leaving:
+            return [server for server in live if server != me]
+        return live if me in live else [*live, me]
+
+    async def _write_endpoints(self, *, leaving: bool) -> None:
+        async def endpoints() -> dict[str, Any] | None:
+            servers = await self._servers(leaving=leaving)
+            return endpoints_object(endpoint_subsets(servers)) if servers else None
+
+        async def endpoint_slice() -> dict[str, Any] | None:
+            servers = await self._servers(leaving=leaving)
+            return endpoint_slice_object(endpoint_subsets(servers)[0]) if servers else None
+
+        await _put_if_changed(self._ctx, "", "endpoints", endpoints)
+        await _put_if_changed(self._ctx, "discovery.k8s.io", "endpointslices", endpoint_slice)
 
     async def run_forever(self) -> None:
         while True:
@@ -208,24 +215,35 @@ _COMPARED = {
 }
 
 
-async def _put_if_changed(ctx: ApiContext, group: str, resource: str, obj: dict[str, Any]) -> None:
-    """Create or update `default/kubernetes` of `resource` unless it already says the same.
-    Several API servers write it: a write losing to another's (409) reads and decides again."""
+async def _put_if_changed(
+    ctx: ApiContext,
+    group: str,
+    resource: str,
+    wanted: Callable[[], Awaitable[dict[str, Any] | None]],
+) -> None:
+    """Create or update `default/kubernetes` of `resource` unless it already says what
+    `wanted()` says (None: leave it). `wanted()` lists the servers *after* the stored object was
+    read, and the write is conditional on that read: of several API servers writing at once,
+    the last write is from one that saw every record written before the previous write (each
+    server writes its record before reading), so no live server is left out. A write losing to
+    another's (409) reads and decides again."""
     registry = ctx.registry(resources.require(group, "v1", resource))
-    name = obj["metadata"]["name"]
-    key = registry.strategy.key("default", name)
+    key = registry.strategy.key("default", "kubernetes")
     for attempt in range(_PUT_TRIES):
         kv = await ctx.store.get(key)
+        obj = await wanted()
+        if obj is None:
+            return
         try:
             if kv is None:
-                await registry.create("default", copy.deepcopy(obj), WriteOptions(internal=True))
+                await registry.create("default", obj, WriteOptions(internal=True))
                 return
             stored = codec.decode(kv)
             if _same(stored, obj, resource):
                 return
             new = copy.deepcopy(stored)
             for field in _COMPARED[resource]:
-                new[field] = copy.deepcopy(obj[field])
+                new[field] = obj[field]
             new["metadata"].setdefault("labels", {}).update(obj["metadata"]["labels"])
             await registry.update_from(kv, new, WriteOptions(internal=True))
             return

@@ -4,6 +4,8 @@ rewrite the endpoints."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 import orjson
@@ -127,3 +129,45 @@ async def test_servers_sharing_an_address_get_a_subset_per_port() -> None:
     assert await _servers(store) == [("127.0.0.1", 6443), ("127.0.0.1", 7443)]
     endpoint_slice = await _read(store, SLICE)
     assert endpoint_slice["ports"][0]["port"] == 6443
+
+
+class ShufflingStore(MemoryStore):
+    """Reads and writes yield a random number of times first, so that concurrent
+    reconcilers interleave as API servers on one etcd do."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self._random = random.Random(seed)
+
+    async def _yield(self) -> None:
+        for _ in range(self._random.randint(0, 6)):
+            await asyncio.sleep(0)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        await self._yield()
+        return await super().get(*args, **kwargs)
+
+    async def list(self, *args: Any, **kwargs: Any) -> Any:
+        await self._yield()
+        return await super().list(*args, **kwargs)
+
+    async def create(self, *args: Any, **kwargs: Any) -> Any:
+        await self._yield()
+        return await super().create(*args, **kwargs)
+
+    async def update(self, *args: Any, **kwargs: Any) -> Any:
+        await self._yield()
+        return await super().update(*args, **kwargs)
+
+
+async def test_servers_starting_together_all_end_up_listed() -> None:
+    for seed in range(40):
+        store, clock = ShufflingStore(seed), Clock()
+        await bootstrap(_ctx(store), advertise_address="127.0.0.9", secure_port=6443)
+        await EndpointReconciler(_ctx(store), "127.0.0.9", 6443, clock=clock).remove()
+        servers = [
+            EndpointReconciler(_ctx(store), f"127.0.0.{2 + i}", 6443, clock=clock) for i in range(3)
+        ]
+        await asyncio.gather(*(server.reconcile() for server in servers))
+        expected = [(f"127.0.0.{2 + i}", 6443) for i in range(3)]
+        assert await _servers(store) == expected, f"seed {seed}"
