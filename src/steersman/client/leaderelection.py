@@ -7,7 +7,10 @@ Invariants:
   the resourceVersion last read, so two candidates can never both win one round (409 Conflict).
 - A candidate takes the lease only when it is free (empty holder) or expired. Expiry is judged
   by the local monotonic clock: a record counts as alive for its leaseDurationSeconds after this
-  candidate last *saw it change*, so clocks of different hosts never need to agree.
+  candidate last *saw it change*, so clocks of different hosts never need to agree. While
+  waiting, a candidate watches the Lease, so it sees each renewal as it lands, and tries again
+  as soon as the lease it saw expires or is released: a killed leader is replaced about one
+  lease duration after its last renewal (client-go, polling, takes up to two retry periods more).
 - The leader renews every retry_period; if it has not renewed for renew_deadline it stops
   leading (callbacks are cancelled) before the lease can expire and another candidate takes it.
 - On a clean stop the leader releases the lease (empty holder, leaseDurationSeconds 1) so a
@@ -50,6 +53,8 @@ LEASE_DURATION = 15.0
 RENEW_DEADLINE = 10.0
 RETRY_PERIOD = 2.0
 JITTER_FACTOR = 1.2
+# A candidate tries this long after the observed lease's expiry (its clock's, not the server's).
+_EXPIRY_MARGIN = 0.05
 _LEASES = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
 # Errors that mean "this round failed", never "stop trying".
 _TRANSIENT = (ApiStatusError, aiohttp.ClientError, OSError, TimeoutError, ValueError)
@@ -143,6 +148,7 @@ class LeaderElector:
         self._owner: asyncio.Task[Any] | None = None
         self._renewer: asyncio.Task[None] | None = None
         self._lost = False
+        self._released = asyncio.Event()
 
     # -- observation ---------------------------------------------------------------------
     @property
@@ -262,16 +268,54 @@ class LeaderElector:
 
     # -- loops ---------------------------------------------------------------------------
     async def acquire(self) -> None:
-        """Block until this candidate holds the lease (retrying with jitter)."""
+        """Block until this candidate holds the lease (retrying with jitter, and at the
+        moment the observed lease expires or is released)."""
         log.info("attempting to acquire leader lease %s as %s...", self.describe(), self.identity)
+        follower = asyncio.create_task(self._follow_lease())
+        try:
+            while True:
+                acquired = await self.try_acquire_or_renew()
+                self._maybe_report_transition()
+                if acquired:
+                    log.info("successfully acquired lease %s", self.describe())
+                    self._record_event("became leader")
+                    return
+                await self._wait_for_turn()
+        finally:
+            await _cancel_and_wait(follower)
+
+    async def _wait_for_turn(self) -> None:
+        """Until the next try: a jittered retry period, or less if the lease observed expires
+        sooner, or until the watch sees it released."""
+        delay = self.retry_period * (1 + random.random() * JITTER_FACTOR)
+        expires_in = self._observed_time + self._observed.lease_duration_seconds - self.clock()
+        delay = min(delay, max(expires_in, 0.0) + _EXPIRY_MARGIN)
+        self._released.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._released.wait()
+
+    async def _follow_lease(self) -> None:
+        """While waiting for the lease, watch it: a renewal is observed when it lands rather
+        than at the next poll (client-go's polling sees it up to a retry period late, and so
+        judges expiry that much later), so a dead holder is replaced one lease duration after
+        its last renewal. Expiry is still judged on this candidate's clock. A watch that fails
+        (no permission, server gone) leaves the polling alone to do the work."""
+        params = {"fieldSelector": f"metadata.name={self.name}"}
         while True:
-            acquired = await self.try_acquire_or_renew()
-            self._maybe_report_transition()
-            if acquired:
-                log.info("successfully acquired lease %s", self.describe())
-                self._record_event("became leader")
-                return
-            await asyncio.sleep(self.retry_period * (1 + random.random() * JITTER_FACTOR))
+            try:
+                async for event in self.client.watch(self._collection, **params):
+                    if event.get("type") not in ("ADDED", "MODIFIED"):
+                        continue
+                    spec = (event.get("object") or {}).get("spec") or {}
+                    record = LeaderElectionRecord.from_lease_spec(spec)
+                    if record != self._observed:
+                        self._set_observed(record)
+                        if not record.holder_identity:
+                            self._released.set()
+            except _TRANSIENT as exc:
+                log.debug("watching lease %s failed: %s", self.describe(), exc)
+            await asyncio.sleep(self.retry_period)
 
     async def renew(self) -> None:
         """Keep renewing; return once a renewal has failed for renew_deadline (lease lost)."""
