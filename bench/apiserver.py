@@ -51,6 +51,9 @@ async def main() -> None:
     ap.add_argument("--storage", default="sqlite", choices=["sqlite", "memory", "etcd"])
     ap.add_argument("--etcd-members", type=int, default=1)
     ap.add_argument("--creates", type=int, default=2000)
+    ap.add_argument(
+        "--services", type=int, default=0, help="also time N sequential Service creates"
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="steersman-bench-"))
@@ -192,6 +195,8 @@ async def main() -> None:
                 f"watch delivery (create sent -> event received): p50 {pct(delays, 0.5) * 1000:.2f} ms  p99 {pct(delays, 0.99) * 1000:.2f} ms"
             )
             print(f"RSS after load: {rss_mb(proc.pid):.1f} MB")
+            if args.services:
+                await services(s, base, args.services)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -201,6 +206,26 @@ async def main() -> None:
         if etcd is not None:
             etcd.stop()
         os.system(f"rm -rf {tmp}")
+
+
+async def services(s: aiohttp.ClientSession, base: str, count: int) -> None:
+    """Sequential ClusterIP Service creates: each allocates a cluster IP, so this shows whether
+    an allocation's cost grows with the Services already there (last tenth vs first)."""
+    await s.post(base + "/api/v1/namespaces", json={"metadata": {"name": "bench-svc"}})
+    url = base + "/api/v1/namespaces/bench-svc/services"
+    lat: list[float] = []
+    for i in range(count):
+        body = orjson.dumps({"metadata": {"name": f"s-{i}"}, "spec": {"ports": [{"port": 80}]}})
+        t = time.perf_counter()
+        async with s.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
+            await r.read()
+            assert r.status == 201, r.status
+        lat.append(time.perf_counter() - t)
+    tenth = max(1, count // 10)
+    print(
+        f"sequential Service creates: {count / sum(lat):.0f}/s  first {tenth}: "
+        f"{tenth / sum(lat[:tenth]):.0f}/s  last {tenth}: {tenth / sum(lat[-tenth:]):.0f}/s"
+    )
 
 
 if __name__ == "__main__":
