@@ -6,8 +6,9 @@ the first member that answers and, when that member dies, reconnects to the next
 wait for a ready connection (`wait_for_ready`) instead of failing while the channel reconnects.
 
 Failure model (what callers may rely on):
-- Reads, status and compaction are idempotent: they are retried on `UNAVAILABLE` and on
-  etcd's transient errors until `retry_timeout` runs out.
+- Reads, status and compaction are idempotent: they are retried on `UNAVAILABLE`, on etcd's
+  transient errors and on attempts that time out (the first after 1 s, then 2 s, 4 s... up to
+  `request_timeout`) until `retry_timeout` runs out.
 - A transaction that was sent and then lost (the member died while it was in flight) may or
   may not have been applied; it is never retried here but raises `EtcdUnavailableError`, so
   the caller reports a failure and never acknowledges a write that was not confirmed.
@@ -49,6 +50,7 @@ _CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.keepalive_timeout_ms", 5_000),
 ]
 
+_FIRST_ATTEMPT_TIMEOUT = 1.0
 _RETRYABLE_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 # etcd's own transient answers (sent as UNAVAILABLE) for which a write was certainly not applied.
 _NOT_APPLIED = ("etcdserver: no leader", "etcdserver: too many requests")
@@ -158,10 +160,16 @@ class EtcdClient:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry_timeout
         delay = 0.02
+        # An idempotent call is tried again rather than waited on: one sent to a member while
+        # its cluster elects a leader can hang until etcd's own timeout (seconds), and the
+        # next attempt usually finds the new leader. Its attempts get 1 s, 2 s, 4 s...
+        attempt_timeout = min(_FIRST_ATTEMPT_TIMEOUT, self.request_timeout)
         while True:
+            timeout = attempt_timeout if idempotent else self.request_timeout
             try:
-                return await method(request, timeout=self.request_timeout, wait_for_ready=True)
+                return await method(request, timeout=timeout, wait_for_ready=True)
             except grpc.aio.AioRpcError as exc:
+                attempt_timeout = min(2 * attempt_timeout, self.request_timeout)
                 again = _retryable(exc) and (
                     idempotent or any(m in (exc.details() or "") for m in _NOT_APPLIED)
                 )
@@ -193,8 +201,10 @@ class EtcdClient:
         return await self._call(self._kv.Range, request, idempotent=True)
 
     async def current_revision(self) -> int:
-        """etcd's current revision, read linearizably (through the leader)."""
-        response = await self.range(ALL_KEYS, limit=1, count_only=True)
+        """etcd's current revision, read linearizably (through the leader). A point lookup of
+        one key: every answer's header carries the store's revision, and a count over the
+        whole key space would make etcd walk its whole index on every consistent read."""
+        response = await self.range(ALL_KEYS)
         return int(response.header.revision)
 
     async def txn(self, request: Any) -> Any:

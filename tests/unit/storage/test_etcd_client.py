@@ -1,11 +1,17 @@
-"""Unit tests for the etcd client's endpoint handling (no etcd needed)."""
+"""Unit tests for the etcd client's endpoint handling and retry rules (no etcd needed)."""
 
 from __future__ import annotations
 
+import grpc
 import pytest
 
 from steersman.storage.etcd import prefix_end_bytes
-from steersman.storage.etcd_client import channel_target, parse_endpoints
+from steersman.storage.etcd_client import (
+    EtcdClient,
+    EtcdUnavailableError,
+    channel_target,
+    parse_endpoints,
+)
 
 
 def test_parse_endpoints() -> None:
@@ -37,3 +43,46 @@ def test_prefix_end_bytes() -> None:
     assert prefix_end_bytes(b"/registry/") == b"/registry0"
     assert prefix_end_bytes(b"a\xff") == b"b"
     assert prefix_end_bytes(b"") == b"\x00"
+
+
+def _rpc_error(code: grpc.StatusCode, details: str = "") -> grpc.aio.AioRpcError:
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), details)
+
+
+class _Method:
+    """A stub RPC that fails with the given errors, then answers; records each timeout."""
+
+    def __init__(self, *failures: grpc.aio.AioRpcError) -> None:
+        self.failures = list(failures)
+        self.timeouts: list[float] = []
+
+    async def __call__(self, request: object, *, timeout: float, wait_for_ready: bool) -> str:
+        self.timeouts.append(timeout)
+        if self.failures:
+            raise self.failures.pop(0)
+        return "answer"
+
+
+async def test_reads_get_short_attempts_that_grow() -> None:
+    client = EtcdClient([("127.0.0.1", 1)], request_timeout=5.0, retry_timeout=30.0)
+    try:
+        slow = _rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED)
+        method = _Method(slow, slow, slow, slow)
+        assert await client._call(method, None, idempotent=True) == "answer"
+        assert method.timeouts == [1.0, 2.0, 4.0, 5.0, 5.0]
+    finally:
+        await client.close()
+
+
+async def test_a_lost_write_is_not_tried_again() -> None:
+    client = EtcdClient([("127.0.0.1", 1)], request_timeout=5.0)
+    try:
+        method = _Method(_rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED))
+        with pytest.raises(EtcdUnavailableError):
+            await client._call(method, None, idempotent=False)
+        assert method.timeouts == [5.0]
+        # etcd's "no leader" means it was not applied: that one is tried again.
+        method = _Method(_rpc_error(grpc.StatusCode.UNAVAILABLE, "etcdserver: no leader"))
+        assert await client._call(method, None, idempotent=False) == "answer"
+    finally:
+        await client.close()
