@@ -16,6 +16,8 @@ Invariants:
   rate policies), then bounded by min/maxReplicas; conditions AbleToScale, ScalingActive and
   ScalingLimited say why. The HPA status is written only when it changed.
 - Stabilization history lives in memory, as in Kubernetes: a restart starts it afresh.
+Metrics and their per-pod rules live in hpa_metrics, the replica calculation in hpa_replicas,
+stabilization and scaling rules in hpa_behavior, status and its conditions in hpa_status.
 """
 
 from __future__ import annotations
@@ -24,11 +26,8 @@ import asyncio
 import copy
 import datetime
 import logging
-import math
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from steersman.api.labels import Selector, parse_selector
 from steersman.api.quantity import Quantity, quantity_from_json
@@ -39,7 +38,42 @@ from steersman.client.informer import InformerFactory
 from steersman.client.paths import object_path
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.client.workqueue import QueueShutDown, WorkQueue
-from steersman.controllers.pods import parse_time, pod_condition
+from steersman.controllers.hpa_behavior import (
+    Recommendation,
+    ScaleEvent,
+    convert_desired_replicas_with_rules,
+    convert_with_behavior_rate,
+    default_scale_down_rules,
+    default_scale_up_rules,
+    stabilize_recommendation,
+    stabilize_with_behaviors,
+    store_scale_event,
+)
+from steersman.controllers.hpa_behavior import (
+    scale_down_limit_with_rules as scale_down_limit_with_rules,
+)
+from steersman.controllers.hpa_behavior import (
+    scale_up_limit_with_rules as scale_up_limit_with_rules,
+)
+from steersman.controllers.hpa_metrics import ComputeError, MetricsClient, RestMetricsClient
+from steersman.controllers.hpa_metrics import PodMetric as PodMetric
+from steersman.controllers.hpa_metrics import group_pods as group_pods
+from steersman.controllers.hpa_metrics import parse_go_duration as parse_go_duration
+from steersman.controllers.hpa_replicas import (
+    CPU_INITIALIZATION_PERIOD,
+    INITIAL_READINESS_DELAY,
+    TOLERANCE,
+    ReplicaCalculator,
+)
+from steersman.controllers.hpa_status import (
+    MISSING_SELECTOR,
+    READY_FOR_NEW_SCALE,
+    SCALE_DOWN_STABILIZED,
+    SCALING_DISABLED,
+    SUCCEEDED_GET_SCALE,
+    set_condition,
+    set_status,
+)
 
 log = logging.getLogger("steersman.controllers.horizontalpodautoscaler")
 
@@ -63,12 +97,6 @@ HPAS: ResourceInfo = lookup("autoscaling", "v2", "horizontalpodautoscalers") or 
 EVENT_COMPONENT = "horizontal-pod-autoscaler"  # the EventRecorder's component name
 RESYNC_PERIOD = 15.0  # --horizontal-pod-autoscaler-sync-period
 DOWNSCALE_STABILIZATION = 300.0  # --horizontal-pod-autoscaler-downscale-stabilization
-TOLERANCE = 0.1  # --horizontal-pod-autoscaler-tolerance
-CPU_INITIALIZATION_PERIOD = 300.0  # --horizontal-pod-autoscaler-cpu-initialization-period
-INITIAL_READINESS_DELAY = 30.0  # --horizontal-pod-autoscaler-initial-readiness-delay
-SCALE_UP_LIMIT_FACTOR = 2.0
-SCALE_UP_LIMIT_MINIMUM = 4.0
-METRICS_PATH = "/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods"
 DEFAULT_METRICS: list[Obj] = [
     {
         "type": "Resource",
@@ -76,61 +104,6 @@ DEFAULT_METRICS: list[Obj] = [
     }
 ]
 
-# Conditions as (type, status, reason, message); messages are Kubernetes' own.
-SUCCEEDED_GET_SCALE = (
-    "AbleToScale",
-    "True",
-    "SucceededGetScale",
-    "the HPA controller was able to get the target's current scale",
-)
-READY_FOR_NEW_SCALE = (
-    "AbleToScale",
-    "True",
-    "ReadyForNewScale",
-    "recommended size matches current size",
-)
-SCALE_DOWN_STABILIZED = (
-    "AbleToScale",
-    "True",
-    "ScaleDownStabilized",
-    "recent recommendations were higher than current one, applying the highest recent "
-    "recommendation",
-)
-SCALE_UP_STABILIZED = (
-    "AbleToScale",
-    "True",
-    "ScaleUpStabilized",
-    "recent recommendations were lower than current one, applying the lowest recent recommendation",
-)
-SCALING_DISABLED = (
-    "ScalingActive",
-    "False",
-    "ScalingDisabled",
-    "scaling is disabled since the replica count of the target is zero",
-)
-MISSING_SELECTOR = (
-    "ScalingActive",
-    "False",
-    "InvalidSelector",
-    "the HPA target's scale is missing a selector",
-)
-SCALE_UP_LIMIT = (
-    "ScaleUpLimit",
-    "the desired replica count is increasing faster than the maximum scale rate",
-)
-SCALE_DOWN_LIMIT = (
-    "ScaleDownLimit",
-    "the desired replica count is decreasing faster than the maximum scale rate",
-)
-TOO_MANY_REPLICAS = (
-    "TooManyReplicas",
-    "the desired replica count is more than the maximum replica count",
-)
-TOO_FEW_REPLICAS = (
-    "TooFewReplicas",
-    "the desired replica count is less than the minimum replica count",
-)
-WITHIN_RANGE = ("DesiredWithinRange", "the desired count is within the acceptable range")
 # Metric sources that need the custom or external metrics APIs, which steersman does not serve.
 _UNSERVED_METRICS = {
     "Pods": ("pods", "FailedGetPodsMetric", "custom", "pods metric value"),
@@ -143,536 +116,8 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _rfc3339(when: datetime.datetime) -> str:
-    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class MetricsError(Exception):
-    pass
-
-
-class ComputeError(Exception):
-    pass
-
-
-# -- metrics -------------------------------------------------------------------------------
-@dataclass
-class PodMetric:
-    value: int  # milli-units
-    timestamp: datetime.datetime | None = None
-    window: float = 0.0  # seconds
-
-
-_DURATION_RE = re.compile(r"([0-9.]+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-
-
-def parse_go_duration(text: str) -> float:
-    """A Go duration string ("30s", "1m0s", "1.5s") in seconds; 0 when unparsable."""
-    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_RE.findall(text or ""))
-
-
-class MetricsClient(Protocol):
-    async def get_resource_metric(
-        self, resource: str, namespace: str, selector: str, container: str
-    ) -> dict[str, PodMetric]:
-        """Per-pod usage in milli-units; raises MetricsError with Kubernetes' wording."""
-        ...
-
-
-class RestMetricsClient:
-    """Reads PodMetrics from metrics.k8s.io/v1beta1 through the API server."""
-
-    def __init__(self, client: RestClient) -> None:
-        self.client = client
-
-    async def get_resource_metric(
-        self, resource: str, namespace: str, selector: str, container: str
-    ) -> dict[str, PodMetric]:
-        path = METRICS_PATH.format(namespace=namespace)
-        try:
-            listed = await self.client.get(path, labelSelector=selector)
-        except ApiStatusError as exc:
-            detail = str(exc)
-            if exc.code == 404:
-                # client-go names the request when the group is not served at all.
-                detail = (
-                    "the server could not find the requested resource (get pods.metrics.k8s.io)"
-                )
-            raise MetricsError(
-                f"unable to fetch metrics from resource metrics API: {detail}"
-            ) from exc
-        items = (listed or {}).get("items") or []
-        if not items:
-            raise MetricsError("no metrics returned from resource metrics API")
-        out: dict[str, PodMetric] = {}
-        for item in items:
-            containers = item.get("containers") or []
-            if container:
-                containers = [c for c in containers if c.get("name") == container]
-                if not containers:
-                    raise MetricsError(
-                        f"failed to get container metrics: container {container} not present "
-                        f"in metrics for pod {namespace}/{item['metadata']['name']}"
-                    )
-            total = 0
-            missing = not containers
-            for entry in containers:
-                raw = (entry.get("usage") or {}).get(resource)
-                if raw is None:
-                    missing = True
-                    break
-                total += quantity_from_json(raw).milli_value()
-            if not missing:
-                out[item["metadata"]["name"]] = PodMetric(
-                    total,
-                    parse_time(item.get("timestamp")),
-                    parse_go_duration(item.get("window", "")),
-                )
-        return out
-
-
-# -- replica calculation (replica_calculator.go) --------------------------------------------
-def group_pods(
-    pods: list[Obj],
-    metrics: dict[str, PodMetric],
-    resource: str,
-    now: datetime.datetime,
-    cpu_initialization_period: float,
-    initial_readiness_delay: float,
-) -> tuple[int, set[str], set[str], set[str]]:
-    """(ready count, unready, missing, ignored): deleted and failed pods are ignored, pending
-    ones unready; CPU samples from pods still starting up are not trusted."""
-    ready = 0
-    unready: set[str] = set()
-    missing: set[str] = set()
-    ignored: set[str] = set()
-    for pod in pods:
-        name = pod["metadata"]["name"]
-        phase = (pod.get("status") or {}).get("phase")
-        if pod["metadata"].get("deletionTimestamp") or phase == "Failed":
-            ignored.add(name)
-            continue
-        if phase == "Pending":
-            unready.add(name)
-            continue
-        metric = metrics.get(name)
-        if metric is None:
-            missing.add(name)
-            continue
-        if resource == "cpu":
-            condition = pod_condition(pod, "Ready")
-            started = parse_time((pod.get("status") or {}).get("startTime"))
-            transition = parse_time((condition or {}).get("lastTransitionTime"))
-            if condition is None or started is None:
-                is_unready = True
-            elif started + datetime.timedelta(seconds=cpu_initialization_period) > now:
-                # Still initializing: trust only samples taken a full window after readiness.
-                is_unready = condition.get("status") == "False" or (
-                    metric.timestamp is not None
-                    and transition is not None
-                    and metric.timestamp < transition + datetime.timedelta(seconds=metric.window)
-                )
-            else:
-                # Unready and never ready since starting: ignore.
-                is_unready = (
-                    condition.get("status") == "False"
-                    and transition is not None
-                    and started + datetime.timedelta(seconds=initial_readiness_delay) > transition
-                )
-            if is_unready:
-                unready.add(name)
-                continue
-        ready += 1
-    return ready, unready, missing, ignored
-
-
-def pod_requests(pods: list[Obj], container: str, resource: str) -> dict[str, int]:
-    """Milli-unit requests per pod (pod-level requests win over the containers' sum)."""
-    out: dict[str, int] = {}
-    for pod in pods:
-        spec = pod.get("spec") or {}
-        pod_level = ((spec.get("resources") or {}).get("requests") or {}).get(resource)
-        if pod_level is not None and not container:
-            out[pod["metadata"]["name"]] = quantity_from_json(pod_level).milli_value()
-            continue
-        total = 0
-        for c in spec.get("containers") or []:
-            if container and c.get("name") != container:
-                continue
-            raw = ((c.get("resources") or {}).get("requests") or {}).get(resource)
-            if raw is None:
-                raise ComputeError(
-                    f"missing request for {resource} in container {c.get('name')} "
-                    f"of Pod {pod['metadata']['name']}"
-                )
-            total += quantity_from_json(raw).milli_value()
-        out[pod["metadata"]["name"]] = total
-    return out
-
-
-def utilization_ratio(
-    metrics: dict[str, PodMetric], requests: dict[str, int], target: int
-) -> tuple[float, int, int]:
-    """GetResourceUtilizationRatio: (ratio to target, utilization %, average raw value)."""
-    used = 0
-    requested = 0
-    entries = 0
-    for name, metric in metrics.items():
-        if name not in requests:
-            continue  # an extraneous metric
-        used += metric.value
-        requested += requests[name]
-        entries += 1
-    if requested == 0:
-        raise ComputeError("no metrics returned matched known pods")
-    utilization = used * 100 // requested
-    return utilization / target, utilization, used // entries
-
-
-def usage_ratio(metrics: dict[str, PodMetric], target: int) -> tuple[float, int]:
-    """GetMetricUsageRatio: (ratio to target, average value)."""
-    average = sum(m.value for m in metrics.values()) // len(metrics)
-    return average / target, average
-
-
-@dataclass
-class Proposal:
-    replicas: int
-    utilization: int | None
-    raw: int
-
-
-class ReplicaCalculator:
-    def __init__(
-        self,
-        metrics: MetricsClient,
-        *,
-        tolerance: float = TOLERANCE,
-        cpu_initialization_period: float = CPU_INITIALIZATION_PERIOD,
-        initial_readiness_delay: float = INITIAL_READINESS_DELAY,
-    ) -> None:
-        self.metrics = metrics
-        self.tolerance = tolerance
-        self.cpu_initialization_period = cpu_initialization_period
-        self.initial_readiness_delay = initial_readiness_delay
-
-    async def resource_replicas(
-        self,
-        current: int,
-        pods: list[Obj],
-        *,
-        resource: str,
-        namespace: str,
-        selector: str,
-        container: str,
-        target_utilization: int | None,
-        target_value: int | None,
-        now: datetime.datetime,
-    ) -> Proposal:
-        """GetResourceReplicas (utilization of requests) / GetRawResourceReplicas (value)."""
-        try:
-            metrics = await self.metrics.get_resource_metric(
-                resource, namespace, selector, container
-            )
-        except MetricsError as exc:
-            raise ComputeError(f"unable to get metrics for resource {resource}: {exc}") from exc
-        if not pods:
-            raise ComputeError("no pods returned by selector while calculating replica count")
-        ready, unready, missing, ignored = group_pods(
-            pods,
-            metrics,
-            resource,
-            now,
-            self.cpu_initialization_period,
-            self.initial_readiness_delay,
-        )
-        for name in ignored | unready:
-            metrics.pop(name, None)
-        if not metrics:
-            raise ComputeError("did not receive metrics for targeted pods (pods might be unready)")
-
-        requests: dict[str, int] = {}
-        if target_utilization is not None:
-            requests = pod_requests(pods, container, resource)
-
-            def ratio_of(m: dict[str, PodMetric]) -> tuple[float, int | None, int]:
-                ratio, utilization, raw = utilization_ratio(m, requests, target_utilization)
-                return ratio, utilization, raw
-        else:
-            target = target_value or 1
-
-            def ratio_of(m: dict[str, PodMetric]) -> tuple[float, int | None, int]:
-                ratio, raw = usage_ratio(m, target)
-                return ratio, None, raw
-
-        ratio, utilization, raw = ratio_of(metrics)
-        within = abs(1.0 - ratio) <= self.tolerance
-        scale_up_with_unready = bool(unready) and ratio > 1.0
-        if not scale_up_with_unready and not missing:
-            if within:
-                return Proposal(current, utilization, raw)
-            return Proposal(math.ceil(ratio * ready), utilization, raw)
-
-        if missing:
-            for name in missing:
-                if ratio < 1.0:
-                    # Scaling down: assume missing pods use their whole request (or the target).
-                    if target_utilization is not None:
-                        fallback = max(100, target_utilization)
-                        metrics[name] = PodMetric(requests.get(name, 0) * fallback // 100)
-                    else:
-                        metrics[name] = PodMetric(target_value or 0)
-                elif ratio > 1.0:
-                    metrics[name] = PodMetric(0)  # scaling up: assume they use nothing
-        if scale_up_with_unready:
-            for name in unready:
-                metrics[name] = PodMetric(0)
-        new_ratio, _, _ = ratio_of(metrics)
-        if (
-            abs(1.0 - new_ratio) <= self.tolerance
-            or (ratio < 1.0 < new_ratio)
-            or (ratio > 1.0 > new_ratio)
-        ):
-            # Too small a change, or the assumptions flipped the direction: stay.
-            return Proposal(current, utilization, raw)
-        replicas = math.ceil(new_ratio * len(metrics))
-        if (new_ratio < 1.0 and replicas > current) or (new_ratio > 1.0 and replicas < current):
-            return Proposal(current, utilization, raw)
-        return Proposal(replicas, utilization, raw)
-
-
-# -- scaling rules (horizontal.go) ----------------------------------------------------------
-def default_scale_up_rules(rules: Obj | None) -> Obj:
-    out = copy.deepcopy(rules or {})
-    out.setdefault("stabilizationWindowSeconds", 0)
-    out.setdefault("selectPolicy", "Max")
-    if not out.get("policies"):
-        out["policies"] = [
-            {"type": "Pods", "value": 4, "periodSeconds": 15},
-            {"type": "Percent", "value": 100, "periodSeconds": 15},
-        ]
-    return out
-
-
-def default_scale_down_rules(rules: Obj | None, stabilization: float) -> Obj:
-    out = copy.deepcopy(rules or {})
-    if out.get("stabilizationWindowSeconds") is None:
-        out["stabilizationWindowSeconds"] = int(stabilization)
-    out.setdefault("selectPolicy", "Max")
-    if not out.get("policies"):
-        out["policies"] = [{"type": "Percent", "value": 100, "periodSeconds": 15}]
-    return out
-
-
-@dataclass
-class ScaleEvent:
-    change: int  # absolute
-    at: datetime.datetime
-    outdated: bool = False
-
-
-def replicas_changed_in_period(
-    period: int, events: list[ScaleEvent], now: datetime.datetime
-) -> int:
-    cutoff = now - datetime.timedelta(seconds=period)
-    return sum(e.change for e in events if e.at > cutoff)
-
-
-def scale_up_limit_with_rules(
-    current: int, ups: list[ScaleEvent], downs: list[ScaleEvent], rules: Obj, now: datetime.datetime
-) -> int:
-    """calculateScaleUpLimitWithScalingRules: the most replicas the policies allow now."""
-    select = rules.get("selectPolicy", "Max")
-    if select == "Disabled":
-        return current
-    pick = min if select == "Min" else max
-    result: int | None = None
-    for policy in rules.get("policies") or []:
-        period = int(policy.get("periodSeconds", 15))
-        start = (
-            current
-            - replicas_changed_in_period(period, ups, now)
-            + replicas_changed_in_period(period, downs, now)
-        )
-        if policy.get("type") == "Pods":
-            proposed = start + int(policy.get("value", 0))
-        else:
-            proposed = math.ceil(start * (1 + int(policy.get("value", 0)) / 100))
-        result = proposed if result is None else pick(result, proposed)
-    return current if result is None else result
-
-
-def scale_down_limit_with_rules(
-    current: int, ups: list[ScaleEvent], downs: list[ScaleEvent], rules: Obj, now: datetime.datetime
-) -> int:
-    """calculateScaleDownLimitWithBehaviors: the fewest replicas the policies allow now."""
-    select = rules.get("selectPolicy", "Max")
-    if select == "Disabled":
-        return current
-    pick = max if select == "Min" else min
-    result: int | None = None
-    for policy in rules.get("policies") or []:
-        period = int(policy.get("periodSeconds", 15))
-        start = (
-            current
-            - replicas_changed_in_period(period, ups, now)
-            + replicas_changed_in_period(period, downs, now)
-        )
-        if policy.get("type") == "Pods":
-            proposed = start - int(policy.get("value", 0))
-        else:
-            proposed = int(start * (1 - int(policy.get("value", 0)) / 100))
-        result = proposed if result is None else pick(result, proposed)
-    return current if result is None else result
-
-
-def convert_desired_replicas_with_rules(
-    current: int, desired: int, minimum: int, maximum: int
-) -> tuple[int, str, str]:
-    """Bounds without behavior: min/maxReplicas and at most max(2x, 4) replicas at once."""
-    scale_up_limit = int(max(SCALE_UP_LIMIT_FACTOR * current, SCALE_UP_LIMIT_MINIMUM))
-    if maximum > scale_up_limit:
-        allowed, limiting = scale_up_limit, SCALE_UP_LIMIT
-    else:
-        allowed, limiting = maximum, TOO_MANY_REPLICAS
-    if desired < minimum:
-        return (minimum, *TOO_FEW_REPLICAS)
-    if desired > allowed:
-        return (allowed, *limiting)
-    return (desired, *WITHIN_RANGE)
-
-
-def set_condition(
-    status: Obj, condition: tuple[str, str, str, str], now: datetime.datetime
-) -> None:
-    """setCondition: add or change one (type, status, reason, message) condition; its
-    transition time moves only when its status does."""
-    type_, value, reason, message = condition
-    conditions = status.setdefault("conditions", [])
-    index = next((i for i, c in enumerate(conditions) if c.get("type") == type_), None)
-    old = conditions[index] if index is not None else {}
-    since = old.get("lastTransitionTime")
-    if old.get("status") != value or not since:
-        since = _rfc3339(now)
-    # The Go struct's field order, for readable `kubectl get -o yaml`.
-    new = {
-        "type": type_,
-        "status": value,
-        "lastTransitionTime": since,
-        "reason": reason,
-        "message": message,
-    }
-    if index is None:
-        conditions.append(new)
-    else:
-        conditions[index] = new
-
-
-def stabilize_recommendation(
-    history: list[Recommendation], desired: int, window: float, now: datetime.datetime
-) -> int:
-    """stabilizeRecommendation: the highest recommendation of the window; `desired` is
-    recorded (in the slot of a sample older than the window, if any)."""
-    cutoff = now - datetime.timedelta(seconds=window)
-    highest = max([desired] + [r.replicas for r in history if r.at >= cutoff])
-    _record(history, Recommendation(desired, now), lambda r: r.at < cutoff)
-    return highest
-
-
-def stabilize_with_behaviors(
-    history: list[Recommendation],
-    current: int,
-    desired: int,
-    up_window: float,
-    down_window: float,
-    now: datetime.datetime,
-) -> tuple[int, tuple[str, str, str, str]]:
-    """stabilizeRecommendationWithBehaviors: no higher than the lowest recommendation of the
-    scale-up window, no lower than the highest of the scale-down window."""
-    up_cutoff = now - datetime.timedelta(seconds=up_window)
-    down_cutoff = now - datetime.timedelta(seconds=down_window)
-    up = min([desired] + [r.replicas for r in history if r.at > up_cutoff])
-    down = max([desired] + [r.replicas for r in history if r.at > down_cutoff])
-    _record(
-        history, Recommendation(desired, now), lambda r: r.at < up_cutoff and r.at < down_cutoff
-    )
-    stabilized = min(max(current, up), down)
-    return stabilized, SCALE_UP_STABILIZED if desired >= current else SCALE_DOWN_STABILIZED
-
-
-def _record(
-    history: list[Recommendation], new: Recommendation, old: Callable[[Recommendation], bool]
-) -> None:
-    stale = [i for i, r in enumerate(history) if old(r)]
-    if stale:
-        history[stale[-1]] = new
-    else:
-        history.append(new)
-
-
-def convert_with_behavior_rate(
-    current: int,
-    desired: int,
-    minimum: int,
-    maximum: int,
-    ups: list[ScaleEvent],
-    downs: list[ScaleEvent],
-    up: Obj,
-    down: Obj,
-    now: datetime.datetime,
-) -> tuple[int, str, str]:
-    """convertDesiredReplicasWithBehaviorRate: min/maxReplicas and the rate policies."""
-    if desired > current:
-        limit = max(scale_up_limit_with_rules(current, ups, downs, up, now), current)
-        allowed, limiting = (
-            (limit, SCALE_UP_LIMIT) if maximum > limit else (maximum, TOO_MANY_REPLICAS)
-        )
-        if desired > allowed:
-            return (allowed, *limiting)
-    elif desired < current:
-        limit = min(scale_down_limit_with_rules(current, ups, downs, down, now), current)
-        allowed, limiting = (
-            (limit, SCALE_DOWN_LIMIT) if minimum < limit else (minimum, TOO_FEW_REPLICAS)
-        )
-        if desired < allowed:
-            return (allowed, *limiting)
-    return (desired, *WITHIN_RANGE)
-
-
-def store_scale_event(
-    events: list[ScaleEvent], change: int, rules: Obj, now: datetime.datetime
-) -> None:
-    """storeScaleEvent: events older than every policy's period give their slot to the new one."""
-    longest = max((int(p.get("periodSeconds", 0)) for p in rules["policies"]), default=0)
-    cutoff = now - datetime.timedelta(seconds=longest)
-    for event in events:
-        if event.at < cutoff:
-            event.outdated = True
-    fresh = ScaleEvent(change, now)
-    slot = next((i for i, e in enumerate(events) if e.outdated), None)
-    if slot is None:
-        events.append(fresh)
-    else:
-        events[slot] = fresh
-
-
 def _milli_quantity(milli: int) -> str:
     return str(Quantity.from_milli(milli))
-
-
-@dataclass
-class Recommendation:
-    replicas: int
-    at: datetime.datetime
 
 
 class _MetricFailure(Exception):
@@ -829,7 +274,7 @@ class HorizontalPodAutoscalerController:
                 hpa, status, scale, spec.get("metrics") or DEFAULT_METRICS, now, key
             )
             if error is not None and proposal == -1:
-                self._set_status(status, current, status.get("desiredReplicas", 0), metric_statuses)
+                set_status(status, current, status.get("desiredReplicas", 0), metric_statuses)
                 await self._update_status_if_needed(hpa, original, status)
                 self.recorder.event(hpa, WARNING, "FailedComputeMetricsReplicas", error)
                 raise ComputeError(
@@ -859,7 +304,7 @@ class HorizontalPodAutoscalerController:
                 )
                 message = f"the HPA controller was unable to update the target scale: {exc}"
                 set_condition(status, ("AbleToScale", "False", "FailedUpdateScale", message), now)
-                self._set_status(status, current, status.get("desiredReplicas", 0), metric_statuses)
+                set_status(status, current, status.get("desiredReplicas", 0), metric_statuses)
                 await self._update_status_if_needed(hpa, original, status)
                 raise ComputeError(f"failed to rescale {reference}: {exc}") from exc
             message = f"the HPA controller was able to update the target scale to {desired}"
@@ -870,9 +315,7 @@ class HorizontalPodAutoscalerController:
             self._store_scale_event(spec.get("behavior"), key, current, desired, now)
         else:
             desired = current
-        self._set_status(
-            status, current, desired, metric_statuses, rescaled_at=now if rescale else None
-        )
+        set_status(status, current, desired, metric_statuses, rescaled_at=now if rescale else None)
         await self._update_status_if_needed(hpa, original, status)
 
     async def _scale_unreadable(
@@ -1131,29 +574,6 @@ class HorizontalPodAutoscalerController:
             )
 
     # -- status --------------------------------------------------------------------------
-    def _set_status(
-        self,
-        status: Obj,
-        current: int,
-        desired: int,
-        metric_statuses: list[Obj] | None,
-        *,
-        rescaled_at: datetime.datetime | None = None,
-    ) -> None:
-        """setStatus: rebuilt in the Go struct's field order, zero values omitted as Go does."""
-        conditions = status.get("conditions")
-        last_scale = _rfc3339(rescaled_at) if rescaled_at else status.get("lastScaleTime")
-        status.clear()
-        if last_scale:
-            status["lastScaleTime"] = last_scale
-        if current:
-            status["currentReplicas"] = current
-        status["desiredReplicas"] = desired
-        if metric_statuses:
-            status["currentMetrics"] = metric_statuses
-        if conditions:
-            status["conditions"] = conditions
-
     async def _update_status_if_needed(self, hpa: Obj, original: Obj, status: Obj) -> None:
         if status == original:
             return
