@@ -17,6 +17,7 @@ Invariants:
   has not caught up (a written slice missing or older in the cache, a deleted one still
   there) a sync is refused and retried, so a lagging cache never makes the controller create
   duplicates or write over its own writes.
+Moved: endpoint/slice values to endpointslice_endpoints.py, the tracker to endpointslice_tracker.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import asyncio
 import copy
 import datetime
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from steersman.api.labels import selector_from_set
@@ -37,22 +37,31 @@ from steersman.client.paths import collection_path, object_path
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.client.workqueue import QueueShutDown, WorkQueue
 from steersman.controllers.endpoints import (
-    ANNOTATION_TRIGGER_TIME,
-    LABEL_HEADLESS,
     MAX_RETRIES,
     TriggerTimeTracker,
-    find_port,
-    format_trigger_time,
-    is_ipv6,
-    is_service_ip_set,
     service_selector,
     services_for_labels,
     services_to_update_on_pod_change,
     should_pod_be_in_endpoints,
-    should_set_hostname,
-    target_ref,
 )
-from steersman.controllers.pods import is_pod_ready
+from steersman.controllers.endpointslice_endpoints import (
+    LABEL_SERVICE_NAME,
+    address_types_for_service,
+    endpoint_hash,
+    endpoint_ports,
+    endpoints_equal_beyond_hash,
+    is_placeholder_like,
+    managed_by_controller,
+    new_endpoint_slice,
+    owned_by,
+    pod_to_endpoint,
+    port_map_key,
+    service_key_of_slice,
+    set_trigger_time,
+    slice_labels,
+    slice_to_fill,
+)
+from steersman.controllers.endpointslice_tracker import EndpointSliceTracker
 
 log = logging.getLogger("steersman.controllers.endpointslice")
 
@@ -63,15 +72,10 @@ SERVICES = require("", "v1", "services")
 NODES = require("", "v1", "nodes")
 ENDPOINT_SLICES = require("discovery.k8s.io", "v1", "endpointslices")
 
-CONTROLLER_NAME = "endpointslice-controller.k8s.io"
 EVENT_COMPONENT = "endpoint-slice-controller"  # the EventRecorder's component name
-LABEL_SERVICE_NAME = "kubernetes.io/service-name"
-LABEL_MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
-LABEL_ZONE = "topology.kubernetes.io/zone"
 MAX_ENDPOINTS_PER_SLICE = 100
 # A slice changed by someone else is looked at again after at least this long.
 ENDPOINT_SLICE_CHANGE_MIN_SYNC_DELAY = 1.0
-_RESERVED_LABELS = (LABEL_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_HEADLESS)
 
 
 class StaleInformerCache(Exception):
@@ -82,292 +86,9 @@ class ReconcileError(Exception):
     pass
 
 
-# -- pure pieces ----------------------------------------------------------------------------
-def address_types_for_service(service: Obj) -> set[str]:
-    """The service's IP families as address types; without them, the ClusterIP's family, and
-    both families for a headless Service (as an old API server would leave it)."""
-    spec = service.get("spec") or {}
-    families = spec.get("ipFamilies") or []
-    types = {f for f in families if f in ("IPv4", "IPv6")}
-    if types:
-        return types
-    if is_service_ip_set(service):
-        return {"IPv6" if is_ipv6(str(spec.get("clusterIP"))) else "IPv4"}
-    return {"IPv4", "IPv6"}
-
-
-def endpoint_ports(service: Obj, pod: Obj) -> list[Obj]:
-    spec = service.get("spec") or {}
-    out: list[Obj] = []
-    for service_port in spec.get("ports") or []:
-        number = find_port(pod, service_port)
-        if number is None:
-            continue
-        port: Obj = {
-            "name": service_port.get("name") or "",
-            "protocol": service_port.get("protocol") or "TCP",
-            "port": number,
-        }
-        if service_port.get("appProtocol"):
-            port["appProtocol"] = service_port["appProtocol"]
-        out.append(port)
-    return out
-
-
-def _norm_port(port: Obj) -> tuple[str, str, int, str]:
-    return (
-        str(port.get("name") or ""),
-        str(port.get("protocol") or "TCP"),
-        int(port.get("port") or 0),
-        str(port.get("appProtocol") or ""),
-    )
-
-
-def port_map_key(ports: Iterable[Obj] | None) -> tuple[tuple[str, str, int, str], ...]:
-    """NewPortMapKey: the identity of a port set, in any order."""
-    return tuple(sorted(_norm_port(p) for p in ports or []))
-
-
-def pod_to_endpoint(pod: Obj, node: Obj | None, service: Obj, address_type: str) -> Obj:
-    spec = pod.get("spec") or {}
-    serving = is_pod_ready(pod)
-    terminating = bool((pod.get("metadata") or {}).get("deletionTimestamp"))
-    publish = bool((service.get("spec") or {}).get("publishNotReadyAddresses"))
-    # Compatibility: a terminating endpoint is never ready, unless not-ready ones are published.
-    ready = publish or (serving and not terminating)
-    want_v6 = address_type == "IPv6"
-    status = pod.get("status") or {}
-    ips = [str(p.get("ip")) for p in status.get("podIPs") or [] if p.get("ip")]
-    if not ips and status.get("podIP"):
-        ips = [str(status["podIP"])]
-    endpoint: Obj = {
-        "addresses": [ip for ip in ips if is_ipv6(ip) == want_v6],
-        "conditions": {"ready": ready, "serving": serving, "terminating": terminating},
-    }
-    if should_set_hostname(pod, service):
-        endpoint["hostname"] = spec["hostname"]
-    endpoint["targetRef"] = target_ref(pod)
-    if spec.get("nodeName"):
-        endpoint["nodeName"] = spec["nodeName"]
-    zone = ((node or {}).get("metadata") or {}).get("labels", {}).get(LABEL_ZONE)
-    if zone:
-        endpoint["zone"] = zone
-    return endpoint
-
-
-def endpoint_hash(endpoint: Obj) -> tuple[tuple[str, ...], str, str, str]:
-    """Endpoints are the same endpoint when addresses, hostname and target agree; everything
-    else (conditions, node, zone) is updated in place."""
-    ref = endpoint.get("targetRef") or {}
-    return (
-        tuple(sorted(endpoint.get("addresses") or [])),
-        str(endpoint.get("hostname") or ""),
-        str(ref.get("namespace") or ""),
-        str(ref.get("name") or ""),
-    )
-
-
-def endpoints_equal_beyond_hash(a: Obj, b: Obj) -> bool:
-    for field in ("nodeName", "zone"):
-        if a.get(field) != b.get(field):
-            return False
-    ca, cb = a.get("conditions") or {}, b.get("conditions") or {}
-    for field in ("ready", "serving", "terminating"):
-        if ca.get(field) != cb.get(field):
-            return False
-    ref_a = {k: v for k, v in (a.get("targetRef") or {}).items() if k != "resourceVersion"}
-    ref_b = {k: v for k, v in (b.get("targetRef") or {}).items() if k != "resourceVersion"}
-    return ref_a == ref_b
-
-
-def slice_labels(slice_: Obj, service: Obj) -> tuple[dict[str, str], bool]:
-    """The slice's labels: the Service's (reserved keys aside) plus the reserved ones; and
-    whether the Service's own labels differ from the slice's."""
-    current = {
-        k: v
-        for k, v in ((slice_.get("metadata") or {}).get("labels") or {}).items()
-        if k not in _RESERVED_LABELS
-    }
-    wanted = {
-        k: v
-        for k, v in ((service.get("metadata") or {}).get("labels") or {}).items()
-        if k not in _RESERVED_LABELS
-    }
-    changed = current != wanted
-    if not is_service_ip_set(service):
-        wanted[LABEL_HEADLESS] = ""
-    wanted[LABEL_SERVICE_NAME] = service["metadata"]["name"]
-    wanted[LABEL_MANAGED_BY] = CONTROLLER_NAME
-    return wanted, changed
-
-
-def service_owner_reference(service: Obj) -> Obj:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "name": service["metadata"]["name"],
-        "uid": service["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def owned_by(slice_: Obj, service: Obj) -> bool:
-    uid = service["metadata"].get("uid")
-    return any(
-        ref.get("uid") == uid and ref.get("kind") == "Service" and ref.get("apiVersion") == "v1"
-        for ref in (slice_.get("metadata") or {}).get("ownerReferences") or []
-    )
-
-
-def new_endpoint_slice(service: Obj, ports: list[Obj], address_type: str) -> Obj:
-    slice_: Obj = {
-        "apiVersion": "discovery.k8s.io/v1",
-        "kind": "EndpointSlice",
-        "metadata": {
-            "generateName": f"{service['metadata']['name']}-",
-            "namespace": service["metadata"]["namespace"],
-            "ownerReferences": [service_owner_reference(service)],
-        },
-        "addressType": address_type,
-        "endpoints": [],
-        "ports": copy.deepcopy(ports),
-    }
-    slice_["metadata"]["labels"], _ = slice_labels(slice_, service)
-    return slice_
-
-
-def is_placeholder_like(existing: Obj, placeholder: Obj) -> bool:
-    """placeholderSliceCompare: namespace, labels, owners and content agree (empty lists and
-    missing ones are the same)."""
-    em, pm = existing.get("metadata") or {}, placeholder["metadata"]
-    return (
-        em.get("namespace") == pm.get("namespace")
-        and (em.get("labels") or {}) == (pm.get("labels") or {})
-        and (em.get("ownerReferences") or []) == pm["ownerReferences"]
-        and existing.get("addressType") == placeholder["addressType"]
-        and not existing.get("endpoints")
-        and not existing.get("ports")
-    )
-
-
-def slice_to_fill(slices: Iterable[Obj], count: int, maximum: int) -> Obj | None:
-    """getSliceToFill: the slice that `count` more endpoints bring closest to full."""
-    best: Obj | None = None
-    best_gap = maximum
-    for candidate in slices:
-        gap = maximum - (count + len(candidate.get("endpoints") or []))
-        if 0 <= gap < best_gap:
-            best, best_gap = candidate, gap
-            if gap == 0:
-                break
-    return best
-
-
-def service_key_of_slice(slice_: Obj) -> str | None:
-    meta = slice_.get("metadata") or {}
-    name = (meta.get("labels") or {}).get(LABEL_SERVICE_NAME)
-    return f"{meta.get('namespace', '')}/{name}" if name else None
-
-
-def _managed(slice_: Obj) -> bool:
-    return ((slice_.get("metadata") or {}).get("labels") or {}).get(
-        LABEL_MANAGED_BY
-    ) == CONTROLLER_NAME
-
-
 def _has_cause(exc: ApiStatusError, reason: str) -> bool:
     causes = ((exc.status or {}).get("details") or {}).get("causes") or []
     return any(c.get("reason") == reason for c in causes)
-
-
-def _set_trigger_time(slice_: Obj, trigger_time: datetime.datetime | None) -> None:
-    meta = slice_.setdefault("metadata", {})
-    annotations = dict(meta.get("annotations") or {})
-    if trigger_time is not None:
-        annotations[ANNOTATION_TRIGGER_TIME] = format_trigger_time(trigger_time)
-    else:
-        annotations.pop(ANNOTATION_TRIGGER_TIME, None)
-    if annotations:
-        meta["annotations"] = annotations
-    else:
-        meta.pop("annotations", None)
-
-
-class EndpointSliceTracker:
-    """The version of every slice this controller wrote, by Service (None: deletion expected).
-
-    Kubernetes compares metadata.generation. A slice's version here is (generation,
-    resourceVersion): the same order wherever the API server keeps generations, and still
-    correct where it does not (steersman's resourceVersions are increasing revisions)."""
-
-    def __init__(self) -> None:
-        self._by_service: dict[str, dict[str, tuple[int, int] | None]] = {}
-
-    @staticmethod
-    def _uid_version(slice_: Obj) -> tuple[str, tuple[int, int]]:
-        meta = slice_.get("metadata") or {}
-        try:
-            revision = int(meta.get("resourceVersion") or 0)
-        except ValueError:
-            revision = 0
-        return str(meta.get("uid", "")), (int(meta.get("generation") or 0), revision)
-
-    def _for(self, slice_: Obj) -> dict[str, tuple[int, int] | None] | None:
-        key = service_key_of_slice(slice_)
-        return self._by_service.get(key) if key else None
-
-    def has(self, slice_: Obj) -> bool:
-        versions = self._for(slice_)
-        return versions is not None and self._uid_version(slice_)[0] in versions
-
-    def should_sync(self, slice_: Obj) -> bool:
-        """Whether a slice event is news to the controller (not its own write coming back)."""
-        versions = self._for(slice_)
-        uid, version = self._uid_version(slice_)
-        if versions is None or uid not in versions:
-            return True
-        expected = versions[uid]
-        return expected is None or version > expected
-
-    def stale_slices(self, service_key: str, slices: Iterable[Obj]) -> bool:
-        """The cache lacks a write of ours: a slice we wrote is missing or older, or one we
-        deleted is still there."""
-        versions = self._by_service.get(service_key)
-        if versions is None:
-            return False
-        seen: set[str] = set()
-        for slice_ in slices:
-            uid, version = self._uid_version(slice_)
-            seen.add(uid)
-            if uid in versions:
-                expected = versions[uid]
-                if expected is None or expected > version:
-                    return True
-        return any(v is not None and uid not in seen for uid, v in versions.items())
-
-    def update(self, slice_: Obj) -> None:
-        key = service_key_of_slice(slice_)
-        if key:
-            uid, version = self._uid_version(slice_)
-            self._by_service.setdefault(key, {})[uid] = version
-
-    def expect_deletion(self, slice_: Obj) -> None:
-        key = service_key_of_slice(slice_)
-        if key:
-            self._by_service.setdefault(key, {})[self._uid_version(slice_)[0]] = None
-
-    def handle_deletion(self, slice_: Obj) -> bool:
-        """Forget a deleted slice; False if the deletion was not ours (resync needed)."""
-        versions = self._for(slice_)
-        if versions is not None:
-            uid = self._uid_version(slice_)[0]
-            if uid in versions and versions.pop(uid) is not None:
-                return False
-        return True
-
-    def delete_service(self, key: str) -> None:
-        self._by_service.pop(key, None)
 
 
 # -- the controller -------------------------------------------------------------------------
@@ -440,7 +161,7 @@ class EndpointSliceController:
             self.queue.add_after(key, ENDPOINT_SLICE_CHANGE_MIN_SYNC_DELAY)
 
     def _slice_added(self, slice_: Obj) -> None:
-        if _managed(slice_) and self.tracker.should_sync(slice_):
+        if managed_by_controller(slice_) and self.tracker.should_sync(slice_):
             self._queue_for_slice(slice_)
 
     def _slice_updated(self, old: Obj, new: Obj) -> None:
@@ -448,12 +169,14 @@ class EndpointSliceController:
             self._queue_for_slice(new)
             self._queue_for_slice(old)
             return
-        if _managed(old) != _managed(new) or (_managed(new) and self.tracker.should_sync(new)):
+        if managed_by_controller(old) != managed_by_controller(new) or (
+            managed_by_controller(new) and self.tracker.should_sync(new)
+        ):
             self._queue_for_slice(new)
 
     def _slice_deleted(self, slice_: Obj) -> None:
         if (
-            _managed(slice_)
+            managed_by_controller(slice_)
             and self.tracker.has(slice_)
             and not self.tracker.handle_deletion(slice_)
         ):
@@ -503,7 +226,7 @@ class EndpointSliceController:
         slices = [
             s
             for s in self.slices.store.by_index("namespace", namespace)
-            if _managed(s)
+            if managed_by_controller(s)
             and ((s.get("metadata") or {}).get("labels") or {}).get(LABEL_SERVICE_NAME) == name
             and not (s.get("metadata") or {}).get("deletionTimestamp")
         ]
@@ -725,7 +448,7 @@ class EndpointSliceController:
         # No new slices for a Service being deleted: the garbage collector is removing them.
         if not meta.get("deletionTimestamp"):
             for slice_ in to_create:
-                _set_trigger_time(slice_, trigger_time)
+                set_trigger_time(slice_, trigger_time)
                 try:
                     created = await self.client.create(
                         collection_path(ENDPOINT_SLICES, meta["namespace"]), slice_
@@ -738,7 +461,7 @@ class EndpointSliceController:
                     ) from exc
                 self.tracker.update(created)
         for slice_ in to_update:
-            _set_trigger_time(slice_, trigger_time)
+            set_trigger_time(slice_, trigger_time)
             name = slice_["metadata"]["name"]
             try:
                 updated = await self.client.update(
