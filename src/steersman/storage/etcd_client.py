@@ -4,6 +4,9 @@ It speaks etcd's gRPC protocol through the stubs `aetcd` ships (generated from e
 `rpc.proto`), over one `grpc.aio` channel to every endpoint: gRPC's `pick_first` policy uses
 the first member that answers and, when that member dies, reconnects to the next one. Calls
 wait for a ready connection (`wait_for_ready`) instead of failing while the channel reconnects.
+A call that times out makes the client move on: the endpoint it used goes last and a new
+channel starts at the next one, since a hung member (process stopped, disk stalled) keeps its
+TCP connections up and pick_first would stay with it (measured: over a minute).
 
 Failure model (what callers may rely on):
 - Reads, status and compaction are idempotent: they are retried on `UNAVAILABLE`, on etcd's
@@ -19,6 +22,7 @@ Failure model (what callers may rely on):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 from collections.abc import AsyncGenerator, Sequence
@@ -138,25 +142,56 @@ class EtcdClient:
         request_timeout: float = 5.0,
         retry_timeout: float = 10.0,
     ) -> None:
-        target, server_name = channel_target(endpoints)
+        self.endpoints = list(endpoints)
+        self._tls = tls
+        self.request_timeout = request_timeout
+        self.retry_timeout = retry_timeout
+        self._closing: set[asyncio.Task[None]] = set()
+        self._watches: dict[Any, grpc.aio.Channel] = {}  # open watch calls -> their channel
+        self._abandoned: set[Any] = set()  # watch calls `_move_on` cancelled
+        self._open()
+
+    def _open(self) -> None:
+        """A channel to the endpoints in their current order (pick_first starts at the first)."""
+        target, server_name = channel_target(self.endpoints)
         options = list(_CHANNEL_OPTIONS)
-        if tls is not None:
+        if self._tls is not None:
             if server_name:
                 options.append(("grpc.ssl_target_name_override", server_name))
-            self._channel = grpc.aio.secure_channel(target, tls.credentials(), options)
+            self._channel = grpc.aio.secure_channel(target, self._tls.credentials(), options)
         else:
             self._channel = grpc.aio.insecure_channel(target, options)
-        self.endpoints = list(endpoints)
         self._kv = rpc_pb2_grpc.KVStub(self._channel)
         self._watch = rpc_pb2_grpc.WatchStub(self._channel)
         self._maintenance = rpc_pb2_grpc.MaintenanceStub(self._channel)
-        self.request_timeout = request_timeout
-        self.retry_timeout = retry_timeout
+
+    def _move_on(self, channel: grpc.aio.Channel) -> None:
+        """A call on `channel` timed out: its member may be hung (alive to TCP, answering
+        nothing), which pick_first never notices and gRPC's keepalive takes a minute to. Put
+        the first endpoint last and reconnect; calls and watches on the old channel end
+        (cancelled) and their callers go on with the new one. Several calls timing out on one
+        channel move on once."""
+        if channel is not self._channel or len(self.endpoints) < 2:
+            return
+        self.endpoints = [*self.endpoints[1:], self.endpoints[0]]
+        self._open()
+        # Closing the channel does not end a stream blocked on a hung member: end them here.
+        for call, on in list(self._watches.items()):
+            if on is channel:
+                self._abandoned.add(call)
+                call.cancel()
+        task = asyncio.get_running_loop().create_task(channel.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
         await self._channel.close()
+        for task in list(self._closing):
+            with contextlib.suppress(Exception):
+                await task
 
-    async def _call(self, method: Any, request: Any, *, idempotent: bool) -> Any:
+    async def _call(self, method: str, request: Any, *, idempotent: bool) -> Any:
+        """`method` ("KV.Range"...) on the current channel, retried as the module says."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry_timeout
         delay = 0.02
@@ -164,13 +199,20 @@ class EtcdClient:
         # its cluster elects a leader can hang until etcd's own timeout (seconds), and the
         # next attempt usually finds the new leader. Its attempts get 1 s, 2 s, 4 s...
         attempt_timeout = min(_FIRST_ATTEMPT_TIMEOUT, self.request_timeout)
+        service, name = method.split(".")
         while True:
             timeout = attempt_timeout if idempotent else self.request_timeout
+            channel = self._channel
+            stub = {"KV": self._kv, "Maintenance": self._maintenance}[service]
             try:
-                return await method(request, timeout=timeout, wait_for_ready=True)
+                return await getattr(stub, name)(request, timeout=timeout, wait_for_ready=True)
             except grpc.aio.AioRpcError as exc:
                 attempt_timeout = min(2 * attempt_timeout, self.request_timeout)
-                again = _retryable(exc) and (
+                if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    self._move_on(channel)
+                # A read cancelled because its channel was replaced is simply tried again.
+                moved = channel is not self._channel and exc.code() == grpc.StatusCode.CANCELLED
+                again = (_retryable(exc) or moved) and (
                     idempotent or any(m in (exc.details() or "") for m in _NOT_APPLIED)
                 )
                 if not again or loop.time() + delay > deadline:
@@ -198,7 +240,7 @@ class EtcdClient:
             count_only=count_only,
             keys_only=keys_only,
         )
-        return await self._call(self._kv.Range, request, idempotent=True)
+        return await self._call("KV.Range", request, idempotent=True)
 
     async def current_revision(self) -> int:
         """etcd's current revision, read linearizably (through the leader). A point lookup of
@@ -208,11 +250,11 @@ class EtcdClient:
         return int(response.header.revision)
 
     async def txn(self, request: Any) -> Any:
-        return await self._call(self._kv.Txn, request, idempotent=False)
+        return await self._call("KV.Txn", request, idempotent=False)
 
     async def compact(self, revision: int) -> None:
         request = rpc_pb2.CompactionRequest(revision=revision)
-        await self._call(self._kv.Compact, request, idempotent=True)
+        await self._call("KV.Compact", request, idempotent=True)
 
     # -- Watch -----------------------------------------------------------------------------------
 
@@ -222,13 +264,19 @@ class EtcdClient:
         """One watch on its own stream, yielding `WatchResponse`s until the stream fails
         (`EtcdUnavailableError`) or the caller stops iterating (the stream is cancelled)."""
         call = self._watch.Watch(wait_for_ready=True)
+        self._watches[call] = self._channel
         try:
             create = rpc_pb2.WatchCreateRequest(
                 key=key, range_end=range_end, start_revision=start_revision
             )
             await call.write(rpc_pb2.WatchRequest(create_request=create))
             while True:
-                response = await call.read()
+                try:
+                    response = await call.read()
+                except asyncio.CancelledError:
+                    if call in self._abandoned:  # `_move_on` ended it, not our caller
+                        raise EtcdUnavailableError("moved to another etcd member") from None
+                    raise
                 if response is grpc.aio.EOF:
                     raise EtcdUnavailableError("etcd closed the watch stream")
                 yield response
@@ -236,10 +284,12 @@ class EtcdClient:
             raise _error(exc) from exc
         finally:
             call.cancel()
+            self._watches.pop(call, None)
+            self._abandoned.discard(call)
 
     # -- Maintenance -----------------------------------------------------------------------------
 
     async def status(self) -> Any:
         """The status of the member this client is connected to (leader id, raft term...)."""
         request = rpc_pb2.StatusRequest()
-        return await self._call(self._maintenance.Status, request, idempotent=True)
+        return await self._call("Maintenance.Status", request, idempotent=True)

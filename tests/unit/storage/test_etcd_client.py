@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import grpc
 import pytest
 
@@ -63,26 +65,57 @@ class _Method:
         return "answer"
 
 
+def _client(method: _Method, *endpoints: tuple[str, int], **kw: float) -> EtcdClient:
+    client = EtcdClient(list(endpoints) or [("127.0.0.1", 1)], **kw)
+    client._kv = SimpleNamespace(Range=method, Txn=method)  # type: ignore[assignment]
+    return client
+
+
 async def test_reads_get_short_attempts_that_grow() -> None:
-    client = EtcdClient([("127.0.0.1", 1)], request_timeout=5.0, retry_timeout=30.0)
+    slow = _rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED)
+    method = _Method(slow, slow, slow, slow)
+    client = _client(method, request_timeout=5.0, retry_timeout=30.0)
     try:
-        slow = _rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED)
-        method = _Method(slow, slow, slow, slow)
-        assert await client._call(method, None, idempotent=True) == "answer"
+        assert await client._call("KV.Range", None, idempotent=True) == "answer"
         assert method.timeouts == [1.0, 2.0, 4.0, 5.0, 5.0]
     finally:
         await client.close()
 
 
 async def test_a_lost_write_is_not_tried_again() -> None:
-    client = EtcdClient([("127.0.0.1", 1)], request_timeout=5.0)
+    method = _Method(_rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED))
+    client = _client(method, request_timeout=5.0)
     try:
-        method = _Method(_rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED))
         with pytest.raises(EtcdUnavailableError):
-            await client._call(method, None, idempotent=False)
+            await client._call("KV.Txn", None, idempotent=False)
         assert method.timeouts == [5.0]
         # etcd's "no leader" means it was not applied: that one is tried again.
-        method = _Method(_rpc_error(grpc.StatusCode.UNAVAILABLE, "etcdserver: no leader"))
-        assert await client._call(method, None, idempotent=False) == "answer"
+        client._kv = SimpleNamespace(  # type: ignore[assignment]
+            Txn=_Method(_rpc_error(grpc.StatusCode.UNAVAILABLE, "etcdserver: no leader"))
+        )
+        assert await client._call("KV.Txn", None, idempotent=False) == "answer"
+    finally:
+        await client.close()
+
+
+async def test_a_timeout_moves_on_to_the_next_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hung member answers nothing but keeps its connection: a call that times out puts its
+    endpoint last and reconnects, and the retry goes to the next member."""
+    hung = _Method(*[_rpc_error(grpc.StatusCode.DEADLINE_EXCEEDED)] * 10)
+    healthy = _Method()
+    a, b, c = ("127.0.0.1", 1), ("127.0.0.1", 2), ("127.0.0.1", 3)
+    client = _client(hung, a, b, c)
+    opened = []
+
+    def open_fake() -> None:
+        opened.append(list(client.endpoints))
+        client._channel = grpc.aio.insecure_channel("127.0.0.1:9")
+        client._kv = SimpleNamespace(Range=healthy, Txn=healthy)  # type: ignore[assignment]
+
+    monkeypatch.setattr(client, "_open", open_fake)
+    try:
+        assert await client._call("KV.Range", None, idempotent=True) == "answer"
+        assert hung.timeouts == [1.0] and healthy.timeouts == [2.0]
+        assert opened == [[b, c, a]]
     finally:
         await client.close()
