@@ -169,15 +169,20 @@ def main() -> None:
                 ],
             ),
         ]
+        faults.append(
+            ("SIGSTOP etcd leader (hung; resumed after)", lambda: [etcd_cluster(data).leader()])
+        )
         for title, targets in faults:
+            hang = title.startswith("SIGSTOP")
             leaders = {
                 lease: holder(kubeconfig, lease)
                 for lease in ("kube-scheduler", "kube-controller-manager")
             }
             before = len(writers.acks)
             start = time.monotonic()
-            for component in targets():
-                os.kill(pid_of(data, component), signal.SIGKILL)
+            stopped = [pid_of(data, component) for component in targets()]
+            for pid in stopped:
+                os.kill(pid, signal.SIGSTOP if hang else signal.SIGKILL)
             killed = time.monotonic()
             ok = kubectl(kubeconfig, "get", "namespaces").returncode == 0
             kubectl_s = time.monotonic() - killed
@@ -189,6 +194,9 @@ def main() -> None:
                 takeover = f"  new leaders after {time.monotonic() - killed:.1f} s"
             time.sleep(max(0.0, start + 8 - time.monotonic()))
             end = time.monotonic()
+            if hang:
+                for pid in stopped:
+                    os.kill(pid, signal.SIGCONT)
             rate = (len(writers.acks) - before) / (end - start)
             print(
                 f"{title}: write stall {stall(writers.acks, start - 1, end):.2f} s  "
