@@ -41,7 +41,10 @@ class Writers:
         self.stop = threading.Event()
         self.acks: list[tuple[float, str]] = []
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self._run, args=(i,)) for i in range(WRITERS)]
+        # Daemon threads: a benchmark that fails midway must not be kept alive by its writers.
+        self.threads = [
+            threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(WRITERS)
+        ]
 
     def _run(self, index: int) -> None:
         pool = urllib3.PoolManager(
