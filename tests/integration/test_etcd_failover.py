@@ -39,20 +39,38 @@ async def _write(store: Store, key: str, acked: list[tuple[str, int]]) -> None:
         return
 
 
+class RecordedWatch:
+    """A local watch on the store from its current revision, recording every event."""
+
+    def __init__(self, store: Store) -> None:
+        self.start = store.current_revision()
+        self.watcher = store.watch("/", revision=self.start)
+        self.events: list[WatchEvent] = []
+        self.task = asyncio.create_task(self._follow())
+
+    async def _follow(self) -> None:
+        async for event in self.watcher:
+            self.events.append(event)
+
+    async def saw_every_revision(self, store: Store, acked: list[tuple[str, int]]) -> None:
+        """Only this test writes to its etcd: every revision after the start is one event, in
+        order, and every acknowledged write is among them. Ends the watch."""
+        end = store.current_revision()
+        deadline = time.monotonic() + 10
+        while (not self.events or self.events[-1].revision < end) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert [e.revision for e in self.events] == list(range(self.start + 1, end + 1))
+        assert {key for key, _ in acked} <= {e.kv.key for e in self.events}
+        self.watcher.close()
+        await self.task
+
+
 async def test_store_survives_losing_the_leader_and_its_own_member(tmp_path: Path) -> None:
     cluster = EtcdCluster(tmp_path / "etcd", size=3).start()
     try:
         store = await connect_store(cluster.url("/failover"))
         try:
-            start = store.current_revision()
-            watcher = store.watch("/", revision=start)
-            events: list[WatchEvent] = []
-
-            async def follow() -> None:
-                async for event in watcher:
-                    events.append(event)
-
-            follower = asyncio.create_task(follow())
+            watch = RecordedWatch(store)
             acked: list[tuple[str, int]] = []
             n = 0
 
@@ -78,17 +96,7 @@ async def test_store_survives_losing_the_leader_and_its_own_member(tmp_path: Pat
             for key, revision in acked:
                 kv = await store.get(key)
                 assert kv is not None and kv.mod_revision == revision, key
-            end = store.current_revision()
-            deadline = time.monotonic() + 10
-            while (not events or events[-1].revision < end) and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            revisions = [e.revision for e in events]
-            # Only this test writes to this etcd: every revision after the start is one event.
-            assert revisions == list(range(start + 1, end + 1))
-            seen = {e.kv.key for e in events}
-            assert {key for key, _ in acked} <= seen
-            watcher.close()
-            await follower
+            await watch.saw_every_revision(store, acked)
         finally:
             await store.close()
     finally:
@@ -124,15 +132,7 @@ async def test_store_moves_on_from_a_hung_member(tmp_path: Path) -> None:
     try:
         store = await connect_store(cluster.url("/hung"))
         try:
-            start = store.current_revision()
-            watcher = store.watch("/", revision=start)
-            events: list[WatchEvent] = []
-
-            async def follow() -> None:
-                async for event in watcher:
-                    events.append(event)
-
-            follower = asyncio.create_task(follow())
+            watch = RecordedWatch(store)
             acked: list[tuple[str, int]] = []
             for i in range(5):
                 await _write(store, f"/before/{i}", acked)
@@ -146,14 +146,7 @@ async def test_store_moves_on_from_a_hung_member(tmp_path: Path) -> None:
             for i in range(1, 20):
                 await _write(store, f"/after/{i}", acked)
             assert (await _connected_member(cluster, store, hung=hung)) is not hung
-            end = store.current_revision()
-            deadline = time.monotonic() + 10
-            while (not events or events[-1].revision < end) and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert [e.revision for e in events] == list(range(start + 1, end + 1))
-            assert {key for key, _ in acked} <= {e.kv.key for e in events}
-            watcher.close()
-            await follower
+            await watch.saw_every_revision(store, acked)
         finally:
             if hung is not None and hung.process is not None:
                 os.kill(hung.process.pid, signal.SIGCONT)
