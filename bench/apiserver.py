@@ -2,9 +2,10 @@
 
 Starts `steersman apiserver` (sqlite, TLS, client-cert auth) in a temp dir on a free loopback
 port (with `--storage etcd`: on an etcd it starts there too, one member or `--etcd-members 3`,
-with fsync as etcd always does) and measures: launch to ready, sequential ConfigMap creates/s (+p99), creates/s with 64
-concurrent clients, LIST of 2000 ConfigMaps (p50), watch delivery latency (p99), idle RSS.
-Prints one line per figure. Bounded loops, loopback only; the server is stopped by PID.
+with fsync as etcd always does) and measures: launch to ready, sequential ConfigMap creates/s
+(+p99), creates/s with 64 concurrent clients, LIST of 2000 ConfigMaps (p50), watch delivery
+latency (p99), idle RSS; on etcd, last, the same number of create Txns sent to etcd alone (the
+floor under the API server's sequential creates). Prints one line per figure. Bounded loops, loopback only; the server is stopped by PID.
 
     python3 bench/apiserver.py [--storage sqlite|memory|etcd] [--etcd-members 1] [--creates 2000]
 """
@@ -204,8 +205,44 @@ async def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
         if etcd is not None:
-            etcd.stop()
+            try:
+                await etcd_floor(etcd.url(), args.creates)
+            finally:
+                etcd.stop()
         os.system(f"rm -rf {tmp}")
+
+
+async def etcd_floor(url: str, count: int) -> None:
+    """What one create costs etcd alone: sequential create-if-absent Txns (the API server's
+    create) from steersman's etcd client, with no API server and no watch. The API server's
+    sequential creates cannot beat this; the difference is the API server's own share."""
+    from steersman.storage import open_store
+    from steersman.storage.etcd import EtcdStore, rpc_pb2
+
+    store = open_store(url)  # not started: no watch; only its client is used
+    assert isinstance(store, EtcdStore)
+    client = store._client
+    value = orjson.dumps({"metadata": {"name": "x"}, "data": {"key": "value" * 4}})
+    lat = []
+    t0 = time.perf_counter()
+    for i in range(count):
+        key = f"/bench-floor/{i}".encode()
+        absent = rpc_pb2.Compare(
+            result=rpc_pb2.Compare.EQUAL,
+            target=rpc_pb2.Compare.CREATE,
+            key=key,
+            create_revision=0,
+        )
+        put = rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key, value=value))
+        t = time.perf_counter()
+        await client.txn(rpc_pb2.TxnRequest(compare=[absent], success=[put]))
+        lat.append(time.perf_counter() - t)
+    el = time.perf_counter() - t0
+    await client.close()
+    print(
+        f"etcd alone (create Txns from steersman's etcd client, no API server): {count / el:.0f}/s"
+        f"  p50 {pct(lat, 0.5) * 1000:.2f} ms"
+    )
 
 
 async def services(s: aiohttp.ClientSession, base: str, count: int) -> None:

@@ -29,7 +29,7 @@ from steersman.apiserver.handlers.proxy import (
     is_node_proxied,
 )
 from steersman.apiserver.metrics import ApiMetrics
-from steersman.apiserver.request_info import parse_request_info
+from steersman.apiserver.request_info import RequestInfo, parse_request_info
 from steersman.storage.interface import StoreUnavailableError
 
 log = logging.getLogger("steersman.apiserver")
@@ -51,6 +51,8 @@ def _is_public(path: str) -> bool:
 CTX_KEY = web.AppKey("ctx", ApiContext)
 METRICS_KEY = web.AppKey("metrics", ApiMetrics)
 READY_KEY = web.AppKey("ready", dict)
+REQUEST_INFO_KEY = web.RequestKey("request_info", RequestInfo)
+USER_KEY = web.RequestKey("user", object)  # what `authenticate` returned
 
 
 def _status_response(err: errors.ApiError) -> web.Response:
@@ -78,14 +80,14 @@ def build_app(
         start = time.perf_counter()
         path = request.path
         ri = parse_request_info(request.method, path, request.query)
-        request["request_info"] = ri
+        request[REQUEST_INFO_KEY] = ri
         code = 500
         try:
             if authenticate is not None and not _is_public(path):
                 user = authenticate(request)
                 if user is None:
                     raise errors.unauthorized_error()
-                request["user"] = user
+                request[USER_KEY] = user
             response = await handler(request)
             code = response.status
             return response
@@ -210,7 +212,7 @@ def build_app(
         )
 
     async def resource(request: web.Request) -> web.StreamResponse:
-        ri = request["request_info"]
+        ri = request[REQUEST_INFO_KEY]
         if ri.is_resource_request:
             if is_node_proxied(ri):  # log/exec/attach/portforward, nodes/proxy: to the kubelet
                 return await handle_node_proxy(request, ctx, ri, kubelet_client)
