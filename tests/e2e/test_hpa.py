@@ -166,3 +166,63 @@ def test_invalid_hpa_is_refused_with_kubernetes_wording(kubectl: Any, ns: str) -
         "must be greater than 0" in res.stderr
     )
     assert "NotFound" in kubectl("get", "hpa", "bad", "-n", ns, check=False).stderr
+
+
+def _with_behavior(name: str, behavior: dict[str, Any]) -> str:
+    return json.dumps(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": name},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                "maxReplicas": 3,
+                "behavior": behavior,
+            },
+        }
+    )
+
+
+def test_behavior_is_completed_and_validated(kubectl: Any, kubectl_json: Any, ns: str) -> None:
+    partial = {"scaleUp": {"tolerance": "50m"}, "scaleDown": {"selectPolicy": "Min"}}
+    kubectl("create", "-n", ns, "-f", "-", input=_with_behavior("ok", partial))
+    behavior = kubectl_json("get", "hpa", "ok", "-n", ns)["spec"]["behavior"]
+    assert behavior == {
+        "scaleUp": {
+            "tolerance": "50m",
+            "stabilizationWindowSeconds": 0,
+            "selectPolicy": "Max",
+            "policies": [
+                {"type": "Pods", "value": 4, "periodSeconds": 15},
+                {"type": "Percent", "value": 100, "periodSeconds": 15},
+            ],
+        },
+        "scaleDown": {
+            "selectPolicy": "Min",
+            "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
+        },
+    }
+
+    bad = {
+        "scaleUp": {"stabilizationWindowSeconds": 4000, "tolerance": "-1"},
+        "scaleDown": {"policies": [{"type": "Percent", "value": 0, "periodSeconds": 15}]},
+    }
+    res = kubectl("create", "-n", ns, "-f", "-", input=_with_behavior("bad", bad), check=False)
+    assert res.returncode != 0
+    assert 'The HorizontalPodAutoscaler "bad" is invalid' in res.stderr
+    for message in (
+        "spec.behavior.scaleUp.stabilizationWindowSeconds: Invalid value: 4000: "
+        "must be less than or equal to 3600",
+        'spec.behavior.scaleUp.tolerance: Invalid value: "-1": must be greater than or equal to 0',
+        "spec.behavior.scaleDown.policies[0].value: Invalid value: 0: must be greater than zero",
+    ):
+        assert message in res.stderr
+    res = kubectl(
+        "patch", "hpa", "ok", "-n", ns, "--type=merge",
+        "-p", '{"spec":{"behavior":{"scaleDown":{"policies":[]}}}}',
+        check=False,
+    )  # fmt: skip
+    assert res.returncode != 0
+    assert "spec.behavior.scaleDown.policies: Required value: must specify at least one Policy" in (
+        res.stderr
+    )

@@ -64,6 +64,7 @@ from steersman.controllers.hpa_replicas import (
     INITIAL_READINESS_DELAY,
     TOLERANCE,
     ReplicaCalculator,
+    Tolerances,
 )
 from steersman.controllers.hpa_status import (
     MISSING_SELECTOR,
@@ -487,6 +488,7 @@ class HorizontalPodAutoscalerController:
                 target_utilization=None if by_value or utilization is None else int(utilization),
                 target_value=value,
                 now=now,
+                tolerances=Tolerances.of(hpa, self.calculator.tolerance),
             )
         except ComputeError as exc:
             what = "usage" if by_value else "utilization"

@@ -3,7 +3,8 @@ replica_calculator.go): the replica count one Resource or ContainerResource metr
 
 Invariants:
 - Utilization of requests, or average value, with Kubernetes' tolerance, readiness and
-  missing-pod rules: within the tolerance the current count stays; on scale-down missing pods
+  missing-pod rules: within the tolerance (per direction: a ratio in [1 - scale-down
+  tolerance, 1 + scale-up tolerance]) the current count stays; on scale-down missing pods
   are assumed to use their whole request (or the target), on scale-up missing and unready pods
   to use nothing.
 - When those assumptions bring the change within the tolerance or flip its direction, the
@@ -17,6 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from steersman.api.quantity import quantity_from_json
 from steersman.controllers.hpa_metrics import (
     ComputeError,
     MetricsClient,
@@ -36,6 +38,28 @@ INITIAL_READINESS_DELAY = 30.0  # --horizontal-pod-autoscaler-initial-readiness-
 
 
 # -- replica calculation (replica_calculator.go) --------------------------------------------
+@dataclass(frozen=True)
+class Tolerances:
+    """How far below / above 1 a usage ratio may be with no change (HPAConfigurableTolerance:
+    spec.behavior.scaleDown/scaleUp.tolerance, else the controller's flag)."""
+
+    scale_down: float = TOLERANCE
+    scale_up: float = TOLERANCE
+
+    def within(self, ratio: float) -> bool:
+        return 1.0 - self.scale_down <= ratio <= 1.0 + self.scale_up
+
+    @classmethod
+    def of(cls, hpa: Obj, default: float = TOLERANCE) -> Tolerances:
+        behavior = (hpa.get("spec") or {}).get("behavior") or {}
+
+        def direction(name: str) -> float:
+            value = (behavior.get(name) or {}).get("tolerance")
+            return default if value is None else float(quantity_from_json(value).as_decimal())
+
+        return cls(direction("scaleDown"), direction("scaleUp"))
+
+
 @dataclass
 class Proposal:
     replicas: int
@@ -69,6 +93,7 @@ class ReplicaCalculator:
         target_utilization: int | None,
         target_value: int | None,
         now: datetime.datetime,
+        tolerances: Tolerances | None = None,
     ) -> Proposal:
         """GetResourceReplicas (utilization of requests) / GetRawResourceReplicas (value)."""
         try:
@@ -106,8 +131,10 @@ class ReplicaCalculator:
                 ratio, raw = usage_ratio(m, target)
                 return ratio, None, raw
 
+        if tolerances is None:
+            tolerances = Tolerances(self.tolerance, self.tolerance)
         ratio, utilization, raw = ratio_of(metrics)
-        within = abs(1.0 - ratio) <= self.tolerance
+        within = tolerances.within(ratio)
         scale_up_with_unready = bool(unready) and ratio > 1.0
         if not scale_up_with_unready and not missing:
             if within:
@@ -129,11 +156,7 @@ class ReplicaCalculator:
             for name in unready:
                 metrics[name] = PodMetric(0)
         new_ratio, _, _ = ratio_of(metrics)
-        if (
-            abs(1.0 - new_ratio) <= self.tolerance
-            or (ratio < 1.0 < new_ratio)
-            or (ratio > 1.0 > new_ratio)
-        ):
+        if tolerances.within(new_ratio) or (ratio < 1.0 < new_ratio) or (ratio > 1.0 > new_ratio):
             # Too small a change, or the assumptions flipped the direction: stay.
             return Proposal(current, utilization, raw)
         replicas = math.ceil(new_ratio * len(metrics))

@@ -33,6 +33,7 @@ from steersman.controllers.horizontalpodautoscaler import (
     scale_down_limit_with_rules,
     scale_up_limit_with_rules,
 )
+from steersman.controllers.hpa_replicas import Tolerances
 from steersman.testing.control_plane import running_apiserver
 
 NS = "/api/v1/namespaces/default"
@@ -349,6 +350,43 @@ async def test_behavior_policies_limit_scale_down(
     assert await replicas_of(c) == 5
     reasons = [m for r, m in await events(c) if r == "SuccessfulRescale"]
     assert reasons == ["New size: 5; reason: All metrics below target"]
+
+
+async def test_tolerance_per_direction(start: Callable[..., Awaitable[RestClient]]) -> None:
+    metrics = FakeMetrics()
+    metrics.usage = {"web-0": 57, "web-1": 57}  # 57% of requests against 50%: ratio 1.14
+    c = await start(metrics)
+    await deployment(c, 2)
+    await running_pods(c, 2)
+    behavior = {"scaleUp": {"tolerance": "200m"}, "scaleDown": {"tolerance": "10m"}}
+    await c.create(HPA, autoscaler(behavior=behavior))
+
+    async def measured() -> dict | None:
+        hpa = await c.get(f"{HPA}/web")
+        return hpa if (hpa.get("status") or {}).get("currentMetrics") else None
+
+    hpa = await until(measured)
+    # Within the 20% scale-up tolerance (the controller's own 10% would have scaled to 3).
+    assert hpa["status"]["desiredReplicas"] == 2
+    await asyncio.sleep(0.5)
+    assert await replicas_of(c) == 2
+
+    hpa["spec"]["behavior"]["scaleUp"]["tolerance"] = "5m"
+    await c.update(f"{HPA}/web", hpa)
+
+    async def scaled() -> bool:
+        return await replicas_of(c) == 3
+
+    await until(scaled)
+
+
+def test_tolerances_of_an_autoscaler() -> None:
+    assert Tolerances.of({"spec": {}}, 0.1) == Tolerances(0.1, 0.1)
+    spec = {"behavior": {"scaleDown": {"tolerance": "0.05"}, "scaleUp": {"tolerance": "1"}}}
+    tolerances = Tolerances.of({"spec": spec}, 0.1)
+    assert tolerances == Tolerances(0.05, 1.0)
+    assert tolerances.within(0.95) and tolerances.within(2.0)
+    assert not tolerances.within(0.94) and not tolerances.within(2.01)
 
 
 def test_rules_without_behavior() -> None:

@@ -4,7 +4,8 @@ Covers discovery.k8s.io EndpointSlice (port name "" and protocol TCP), networkin
 NetworkPolicy (policyTypes from the rules present, port protocol TCP) and IngressClass
 (parameters scope Cluster), rbac.authorization.k8s.io bindings (roleRef and subject API
 groups), scheduling.k8s.io PriorityClass (preemptionPolicy PreemptLowerPriority) and
-storage.k8s.io StorageClass (reclaimPolicy Delete, volumeBindingMode Immediate).
+storage.k8s.io StorageClass (reclaimPolicy Delete, volumeBindingMode Immediate) and
+autoscaling HorizontalPodAutoscaler (minReplicas, a CPU metric, spec.behavior's rules).
 Lease, events.k8s.io Event, Ingress and PodDisruptionBudget have no defaults in v1.
 
 Invariants: defaulters mutate in place, fill only what is unset, and are idempotent.
@@ -13,6 +14,7 @@ Pure data: no I/O.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -106,10 +108,45 @@ def default_storage_class(obj: Obj) -> None:
         obj["volumeBindingMode"] = "Immediate"
 
 
+# GenerateHPAScaleUpRules / GenerateHPAScaleDownRules: what a scaling direction of a given
+# spec.behavior gets for each field left out. Scale-down keeps no stabilization window: the
+# controller's --horizontal-pod-autoscaler-downscale-stabilization (5 minutes) applies.
+_SCALE_UP_RULES: Obj = {
+    "stabilizationWindowSeconds": 0,
+    "selectPolicy": "Max",
+    "policies": [
+        {"type": "Pods", "value": 4, "periodSeconds": 15},
+        {"type": "Percent", "value": 100, "periodSeconds": 15},
+    ],
+}
+_SCALE_DOWN_RULES: Obj = {
+    "selectPolicy": "Max",
+    "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
+}
+
+
+def _scaling_rules(rules: Any, defaults: Obj) -> Any:
+    """Fill what `rules` leaves out (absent or null; an empty policy list stays, as in Go,
+    for validation to refuse)."""
+    if rules is None:
+        rules = {}
+    if not isinstance(rules, dict):
+        return rules  # the schema check refuses it
+    for field, value in defaults.items():
+        if rules.get(field) is None:
+            rules[field] = copy.deepcopy(value)
+    return rules
+
+
 def default_horizontal_pod_autoscaler(obj: Obj) -> None:
-    """SetDefaults_HorizontalPodAutoscaler (autoscaling/v2): one replica at least, and CPU at
-    80% utilization when no metric is given."""
+    """SetDefaults_HorizontalPodAutoscaler (autoscaling/v2): one replica at least, CPU at 80%
+    utilization when no metric is given, and a given spec.behavior completed in both
+    directions."""
     spec = obj.setdefault("spec", {})
+    behavior = spec.get("behavior")
+    if isinstance(behavior, dict):
+        behavior["scaleUp"] = _scaling_rules(behavior.get("scaleUp"), _SCALE_UP_RULES)
+        behavior["scaleDown"] = _scaling_rules(behavior.get("scaleDown"), _SCALE_DOWN_RULES)
     if spec.get("minReplicas") is None:
         spec["minReplicas"] = 1
     if not spec.get("metrics"):

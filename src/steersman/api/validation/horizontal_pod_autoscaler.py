@@ -6,6 +6,9 @@ Invariants:
 - Every metric has a known source type and populates exactly that source; targets have a
   known type and positive values; a Resource/ContainerResource source sets a utilization or
   an average value, not both.
+- spec.behavior, per direction: a stabilization window within 0..3600 s, selectPolicy Max,
+  Min or Disabled, at least one policy (type Pods or Percent, a positive value, a period
+  within 1..1800 s), a tolerance that is not negative.
 - A status write keeps currentReplicas/desiredReplicas non-negative.
 Wording and field paths as Kubernetes' pkg/apis/autoscaling/validation.
 Pure data: no I/O, no module state besides its registrations.
@@ -35,6 +38,14 @@ _SOURCE_FIELDS = {
     "External": "external",
 }
 _TARGET_TYPES = ("AverageValue", "Utilization", "Value")
+
+
+def _quantity_sign(value: Any) -> int:
+    """-1, 0 or 1; 0 for what does not parse (the schema check reports that first)."""
+    try:
+        return int(parse_quantity(str(value)).sign())
+    except (ValueError, TypeError):
+        return 0
 
 
 def _positive_quantity(value: Any) -> bool:
@@ -164,6 +175,79 @@ def _validate_metric(metric: Obj, path: str) -> list[FieldError]:
     return out
 
 
+MAX_PERIOD_SECONDS = 1800
+MAX_STABILIZATION_WINDOW_SECONDS = 3600
+_SELECT_POLICIES = ("Disabled", "Max", "Min")
+_POLICY_TYPES = ("Percent", "Pods")
+
+
+def _validate_scaling_policy(policy: Obj, path: str) -> list[FieldError]:
+    out: list[FieldError] = []
+    kind = _s(policy.get("type"))
+    if kind not in _POLICY_TYPES:
+        out.append(errors.not_supported(f"{path}.type", kind, _POLICY_TYPES))
+    value, period = policy.get("value") or 0, policy.get("periodSeconds") or 0
+    if value <= 0:
+        out.append(errors.invalid(f"{path}.value", value, "must be greater than zero"))
+    if period <= 0:
+        out.append(errors.invalid(f"{path}.periodSeconds", period, "must be greater than zero"))
+    if period > MAX_PERIOD_SECONDS:
+        out.append(
+            errors.invalid(
+                f"{path}.periodSeconds",
+                period,
+                f"must be less than or equal to {MAX_PERIOD_SECONDS}",
+            )
+        )
+    return out
+
+
+def _validate_scaling_rules(rules: Any, path: str) -> list[FieldError]:
+    """validateScalingRules: one direction of spec.behavior (defaulted before this runs)."""
+    if not isinstance(rules, dict):
+        return []
+    out: list[FieldError] = []
+    window = rules.get("stabilizationWindowSeconds")
+    if window is not None and window < 0:
+        out.append(
+            errors.invalid(
+                f"{path}.stabilizationWindowSeconds",
+                window,
+                "must be greater than or equal to zero",
+            )
+        )
+    if window is not None and window > MAX_STABILIZATION_WINDOW_SECONDS:
+        out.append(
+            errors.invalid(
+                f"{path}.stabilizationWindowSeconds",
+                window,
+                f"must be less than or equal to {MAX_STABILIZATION_WINDOW_SECONDS}",
+            )
+        )
+    select = rules.get("selectPolicy")
+    if select is not None and select not in _SELECT_POLICIES:
+        out.append(errors.not_supported(f"{path}.selectPolicy", select, _SELECT_POLICIES))
+    policies = _l(rules.get("policies"))
+    if not policies:
+        out.append(errors.required(f"{path}.policies", "must specify at least one Policy"))
+    for i, policy in enumerate(policies):
+        out.extend(_validate_scaling_policy(_d(policy), f"{path}.policies[{i}]"))
+    tolerance = rules.get("tolerance")
+    if tolerance is not None and _quantity_sign(tolerance) < 0:
+        out.append(
+            errors.invalid(f"{path}.tolerance", tolerance, "must be greater than or equal to 0")
+        )
+    return out
+
+
+def _validate_behavior(behavior: Any) -> list[FieldError]:
+    if not isinstance(behavior, dict):
+        return []
+    return _validate_scaling_rules(
+        behavior.get("scaleUp"), "spec.behavior.scaleUp"
+    ) + _validate_scaling_rules(behavior.get("scaleDown"), "spec.behavior.scaleDown")
+
+
 def _validate_spec(spec: Obj) -> list[FieldError]:
     out: list[FieldError] = []
     minimum, maximum = spec.get("minReplicas"), spec.get("maxReplicas") or 0
@@ -186,6 +270,7 @@ def _validate_spec(spec: Obj) -> list[FieldError]:
     )
     for i, metric in enumerate(_l(spec.get("metrics"))):
         out.extend(_validate_metric(_d(metric), f"spec.metrics[{i}]"))
+    out.extend(_validate_behavior(spec.get("behavior")))
     return out
 
 

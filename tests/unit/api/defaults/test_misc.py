@@ -90,3 +90,38 @@ def test_priority_class_and_storage_class() -> None:
         "storage.k8s.io", "StorageClass", {"provisioner": "x", "reclaimPolicy": "Retain"}
     )
     assert sc["reclaimPolicy"] == "Retain"
+
+
+def test_horizontal_pod_autoscaler_behavior_completed_per_direction() -> None:
+    spec = {"maxReplicas": 3, "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}}}
+    out = defaulted("autoscaling", "HorizontalPodAutoscaler", {"spec": spec})
+    assert out["spec"]["minReplicas"] == 1
+    assert out["spec"]["behavior"] == {
+        "scaleUp": {
+            "stabilizationWindowSeconds": 0,
+            "selectPolicy": "Max",
+            "policies": [
+                {"type": "Pods", "value": 4, "periodSeconds": 15},
+                {"type": "Percent", "value": 100, "periodSeconds": 15},
+            ],
+        },
+        # no window: the controller's downscale stabilization (5 minutes) applies
+        "scaleDown": {
+            "stabilizationWindowSeconds": 60,
+            "selectPolicy": "Max",
+            "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}],
+        },
+    }
+    both = defaulted("autoscaling", "HorizontalPodAutoscaler", {"spec": {"behavior": {}}})
+    assert "stabilizationWindowSeconds" not in both["spec"]["behavior"]["scaleDown"]
+
+
+def test_horizontal_pod_autoscaler_behavior_left_alone_when_absent_or_explicit() -> None:
+    assert (
+        "behavior" not in defaulted("autoscaling", "HorizontalPodAutoscaler", {"spec": {}})["spec"]
+    )
+    explicit = {"selectPolicy": "Min", "policies": [], "tolerance": "0.05"}
+    spec = {"behavior": {"scaleUp": copy.deepcopy(explicit)}}
+    out = defaulted("autoscaling", "HorizontalPodAutoscaler", {"spec": spec})
+    # an empty list is not "unset": validation refuses it, as Kubernetes does
+    assert out["spec"]["behavior"]["scaleUp"] == {**explicit, "stabilizationWindowSeconds": 0}

@@ -71,3 +71,52 @@ def test_metric_targets() -> None:
     assert _messages(_hpa(metrics=[unknown]))[0].startswith(
         'spec.metrics[0].type: Unsupported value: "Nope": supported values: "ContainerResource"'
     )
+
+
+def _rules(**rules: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "stabilizationWindowSeconds": 0,
+        "selectPolicy": "Max",
+        "policies": [{"type": "Pods", "value": 4, "periodSeconds": 15}],
+    }
+    base.update(rules)
+    return base
+
+
+def test_valid_behavior() -> None:
+    behavior = {"scaleUp": _rules(tolerance="0.05"), "scaleDown": _rules(selectPolicy="Disabled")}
+    assert _messages(_hpa(behavior=behavior)) == []
+
+
+def test_behavior_rules_in_kubernetes_order_and_wording() -> None:
+    bad_up = _rules(
+        stabilizationWindowSeconds=3601,
+        selectPolicy="Most",
+        policies=[{"type": "Pod", "value": 0, "periodSeconds": 1801}],
+        tolerance="-0.1",
+    )
+    bad_down = _rules(stabilizationWindowSeconds=-1, policies=[])
+    assert _messages(_hpa(behavior={"scaleUp": bad_up, "scaleDown": bad_down})) == [
+        "spec.behavior.scaleUp.stabilizationWindowSeconds: Invalid value: 3601: must be less"
+        " than or equal to 3600",
+        'spec.behavior.scaleUp.selectPolicy: Unsupported value: "Most": supported values:'
+        ' "Disabled", "Max", "Min"',
+        'spec.behavior.scaleUp.policies[0].type: Unsupported value: "Pod": supported values:'
+        ' "Percent", "Pods"',
+        "spec.behavior.scaleUp.policies[0].value: Invalid value: 0: must be greater than zero",
+        "spec.behavior.scaleUp.policies[0].periodSeconds: Invalid value: 1801: must be less"
+        " than or equal to 1800",
+        'spec.behavior.scaleUp.tolerance: Invalid value: "-0.1": must be greater than or'
+        " equal to 0",
+        "spec.behavior.scaleDown.stabilizationWindowSeconds: Invalid value: -1: must be"
+        " greater than or equal to zero",
+        "spec.behavior.scaleDown.policies: Required value: must specify at least one Policy",
+    ]
+
+
+def test_policy_period_must_be_positive() -> None:
+    rules = _rules(policies=[{"type": "Percent", "value": 10, "periodSeconds": 0}])
+    assert _messages(_hpa(behavior={"scaleUp": rules, "scaleDown": _rules()})) == [
+        "spec.behavior.scaleUp.policies[0].periodSeconds: Invalid value: 0: must be greater"
+        " than zero"
+    ]
