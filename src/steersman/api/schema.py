@@ -56,6 +56,7 @@ from steersman.api.go_text import RFC3339, RFC3339_MICRO, go_base64_error, go_ti
 from steersman.api.strict_decoding import (
     MAX_STRICT_ERRORS,
     duplicate_fields,
+    keys_all_distinct,
     strict_errors,
     strict_errors_for,
     untyped_strict_errors,
@@ -97,6 +98,7 @@ __all__ = [
     "go_base64_error",
     "go_time_parse_error",
     "json_kind",
+    "keys_all_distinct",
     "patch_meta",
     "prune_unknown",
     "resolve",

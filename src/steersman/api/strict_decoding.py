@@ -13,6 +13,7 @@ object counts. Invalid UTF-8 reads as U+FFFD, as in Go. Pure data: no I/O.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from steersman.api.definitions import K_ANY, K_ARRAY, K_MAP, K_OBJECT, Node, compiled
@@ -96,6 +97,33 @@ class _Strict:
         elif type(v) is list:
             for i, item in enumerate(v):
                 self.untyped(item, f"{path}[{i}]")
+
+
+# Every string of a JSON text, and whether a colon follows it (then it is a key). Matching
+# whole strings from the start means the scan never restarts inside one.
+_STRING_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?', re.DOTALL)
+
+
+def _count_keys(value: Any) -> int:
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            count += len(item)
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+    return count
+
+
+def keys_all_distinct(raw: bytes, value: Any) -> bool:
+    """True if no object of the JSON text `raw` repeats a key, given `value`, what `raw`
+    decodes to (before anything is added to it): a repeated key collapses into one, so
+    `value` would hold fewer keys than `raw` has key tokens. False means "perhaps not"
+    (`strict_errors` tells) -- a cheap check that lets the common body skip the full walk."""
+    tokens = _STRING_TOKEN.findall(raw)
+    return len(tokens) - tokens.count(b"") == _count_keys(value)
 
 
 def strict_errors(schema_name: str, raw: bytes | str) -> list[str]:

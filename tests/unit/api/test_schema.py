@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from steersman.api import schema
 from steersman.api.quantity import ERR_FORMAT_WRONG
@@ -506,3 +509,25 @@ def test_go_base64_errors(text: str, error: str | None) -> None:
 )
 def test_go_time_parse_errors(layout: str, value: str, error: str | None) -> None:
     assert go_time_parse_error(layout, value) == error
+
+
+_JSON_TEXT = st.text(alphabet=st.sampled_from('ab:"\\ ,{}[]\u00e9\n'), max_size=6)
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_JSON_TEXT, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(_JSON_VALUES)
+def test_keys_all_distinct_holds_for_any_encoded_value(value: Any) -> None:
+    raw = json.dumps(value, indent=1).encode()
+    assert schema.keys_all_distinct(raw, json.loads(raw))
+
+
+@given(st.lists(st.tuples(_JSON_TEXT, _JSON_VALUES), min_size=1, max_size=4), st.data())
+def test_keys_all_distinct_sees_a_repeated_key(pairs: list[Any], data: st.DataObject) -> None:
+    repeated = data.draw(st.sampled_from(pairs))
+    nested = [*pairs, repeated]
+    raw = "[" + "{" + ",".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in nested) + "}]"
+    assert not schema.keys_all_distinct(raw.encode(), json.loads(raw))

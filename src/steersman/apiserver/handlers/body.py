@@ -136,15 +136,21 @@ def check_schema(
     warnings: list[str],
     raw: bytes | None = None,
     schema_name: str = "",
+    keys_distinct: bool = False,
 ) -> None:
-    """Apply Go-decoding type checks and the unknown/duplicate-field policy to `obj` in place."""
+    """Apply Go-decoding type checks and the unknown/duplicate-field policy to `obj` in place.
+
+    `keys_distinct`: `raw` is known to repeat no key (`schema.keys_all_distinct`), so with no
+    unknown field there is nothing for the raw walk to find."""
     name = schema_name or info.schema_name
     result = schema.check_object(name, obj)
     if result.type_errors:
         raise _cannot_handle(info, info.version, result.type_errors[0])
     problems: list[str] = []
     if validation != "Ignore":
-        if raw is not None:  # the raw JSON: duplicates and unknown fields in document order
+        if raw is not None and keys_distinct and not result.unknown_fields:
+            pass
+        elif raw is not None:  # the raw JSON: duplicates and unknown fields in document order
             problems = schema.strict_errors(name, raw)
         else:
             problems = [f"unknown field {errors.go_value(f)}" for f in result.unknown_fields]
@@ -213,8 +219,11 @@ async def decode_object(
         )
         return obj
     is_json = mt == negotiation.JSON or (mt == "" and raw.lstrip()[:1] in (b"{", b"[", b""))
+    keys_distinct = False
     if is_json:
         obj = parse_json_body(raw, kind_name)
+        # Before check_type_meta may add apiVersion/kind: the count must be the body's own.
+        keys_distinct = schema.keys_all_distinct(raw, obj)
     else:
         obj = _decode_yaml(raw, ctype, kind_name)
     obj = check_type_meta(info, obj, kind=kind, api_version=api_version, raw=raw)
@@ -225,5 +234,6 @@ async def decode_object(
         warnings=warnings,
         raw=raw if is_json else None,
         schema_name=schema_name,
+        keys_distinct=keys_distinct,
     )
     return obj
