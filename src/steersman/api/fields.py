@@ -385,6 +385,24 @@ _SPECIFIC: dict[tuple[str, str], Callable[[Mapping[str, Any]], dict[str, str]]] 
 _CLUSTER_SCOPED = frozenset({("", "Node"), ("", "Namespace"), ("", "PersistentVolume")})
 
 
+# A group serving another group's objects: the extra labels its selectors may use.
+_SERVED_ALIASES: dict[tuple[str, str], dict[str, str]] = {
+    ("events.k8s.io", "Event"): _EVENTS_V1_ALIASES,
+}
+
+
+def served_field_set(
+    group: str, stored_group: str, kind: str, obj: Mapping[str, Any]
+) -> dict[str, str]:
+    """The fields.Set of `obj`, stored as `stored_group`'s kind, for a selector written in
+    `group`'s labels (events.k8s.io's `regarding.name` on a stored core Event)."""
+    out = field_set(stored_group, kind, obj)
+    if group != stored_group:
+        for alias, canonical in _SERVED_ALIASES.get((group, kind), {}).items():
+            out[alias] = out[canonical]
+    return out
+
+
 def field_set(
     group: str, kind: str, obj: Mapping[str, Any], *, namespaced: bool | None = None
 ) -> dict[str, str]:

@@ -7,6 +7,8 @@ Invariants:
 - Subresources are named `<resource>/<sub>`; each has its own verbs and kind.
 - A resource served in several versions has one entry per version; all but the stored one
   name it in `storage_version` (`STORED_RESOURCES` has each resource once).
+- A resource whose objects are another group's (events.k8s.io Events are core Events) names
+  that group in `storage_group`; it is served, converted, but never in `STORED_RESOURCES`.
 Pure data: no I/O.
 """
 
@@ -43,10 +45,21 @@ class ResourceInfo:
     schema_package: str = ""
     # The version objects are stored in when it is not this one (see api.conversion).
     storage_version: str = ""
+    # The group whose resource (same name) holds the objects, when it is not this one.
+    storage_group: str | None = None
 
     @property
     def stored_version(self) -> str:
         return self.storage_version or self.version
+
+    @property
+    def stored_group(self) -> str:
+        return self.group if self.storage_group is None else self.storage_group
+
+    @property
+    def stored_here(self) -> bool:
+        """Whether this entry is the one its objects are stored as."""
+        return not self.storage_version and self.storage_group is None
 
     @property
     def group_version(self) -> str:
@@ -105,6 +118,7 @@ def _r(
     subs: tuple[Subresource, ...] = (),
     package: str | None = None,
     storage_version: str = "",
+    storage_group: str | None = None,
 ) -> ResourceInfo:
     if package is None:
         package = group.split(".")[0] if group else "core"
@@ -121,6 +135,7 @@ def _r(
         subresources=subs,
         schema_package=package,
         storage_version=storage_version,
+        storage_group=storage_group,
     )
 
 
@@ -322,8 +337,16 @@ RESOURCES: tuple[ResourceInfo, ...] = (
     _r("coordination.k8s.io", "v1", "leases", "Lease", package="coordination"),
     # discovery.k8s.io/v1
     _r("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", package="discovery"),
-    # events.k8s.io/v1
-    _r("events.k8s.io", "v1", "events", "Event", short=("ev",), package="events"),
+    # events.k8s.io/v1: served, stored as core v1 Events
+    _r(
+        "events.k8s.io",
+        "v1",
+        "events",
+        "Event",
+        short=("ev",),
+        package="events",
+        storage_group="",
+    ),
     # networking.k8s.io/v1
     _r(
         "networking.k8s.io",
@@ -402,7 +425,7 @@ RESOURCES: tuple[ResourceInfo, ...] = (
 
 
 # Each resource once, in the version it is stored in: what controllers list and watch.
-STORED_RESOURCES: tuple[ResourceInfo, ...] = tuple(r for r in RESOURCES if not r.storage_version)
+STORED_RESOURCES: tuple[ResourceInfo, ...] = tuple(r for r in RESOURCES if r.stored_here)
 
 
 def by_group_version() -> dict[str, list[ResourceInfo]]:
@@ -415,9 +438,10 @@ def by_group_version() -> dict[str, list[ResourceInfo]]:
 _INDEX: dict[tuple[str, str, str], ResourceInfo] = {
     (r.group, r.version, r.resource): r for r in RESOURCES
 }
-# A kind's resource in the version it is stored in.
+# A kind's resource in the version it is stored in (or, for a group serving another's objects,
+# in the version it is served in).
 _KIND_INDEX: dict[tuple[str, str], ResourceInfo] = {
-    (r.group, r.kind): r for r in RESOURCES if not r.storage_version
+    (r.group, r.kind): r for r in RESOURCES if r.stored_here or r.storage_group is not None
 }
 
 

@@ -8,16 +8,20 @@ Invariants: idempotent — run at every start; existing objects are left alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import logging
 from typing import Any
 
 from steersman.api import errors, resources
+from steersman.api.conversion.events import events_v1_to_core
+from steersman.apiserver import codec
 from steersman.apiserver.allocation_repair import list_services, service_allocations
 from steersman.apiserver.context import ApiContext
 from steersman.apiserver.endpoint_reconciler import EndpointReconciler
 from steersman.apiserver.registry import WriteOptions
 from steersman.apiserver.shared_allocation import remove_legacy_records
+from steersman.storage.interface import ConflictError, KeyExistsError, KeyNotFoundError, Store
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,27 @@ SYSTEM_PRIORITY_CLASSES = (
 
 def _info(group: str, resource: str) -> resources.ResourceInfo:
     return resources.require(group, "v1", resource)
+
+
+_OLD_EVENTS_V1_PREFIX = "/registry/events.k8s.io/events/"
+
+
+async def move_events_k8s_io_events(store: Store) -> None:
+    """Move events.k8s.io Events an earlier version kept apart to where core Events are: both
+    APIs serve the same Events now, stored as core Events (as Kubernetes does)."""
+    listed = await store.list(_OLD_EVENTS_V1_PREFIX)
+    for kv in listed.items:
+        rest = kv.key[len(_OLD_EVENTS_V1_PREFIX) :]
+        obj = codec.decode(kv)
+        obj["metadata"].pop("resourceVersion", None)
+        with contextlib.suppress(KeyExistsError):
+            await store.create(
+                f"/registry/events/{rest}", codec.encode_for_storage(events_v1_to_core(obj))
+            )
+        with contextlib.suppress(KeyNotFoundError, ConflictError):
+            await store.delete(kv.key, expected_revision=kv.mod_revision)
+    if listed.items:
+        log.info("moved %d events.k8s.io Events to the core Event keys", len(listed.items))
 
 
 async def rebuild_allocations(ctx: ApiContext) -> None:
@@ -97,6 +122,7 @@ async def bootstrap(
     """Ensure the cluster's built-in objects, then put this server in the `kubernetes`
     endpoints; returns the reconciler that keeps it there."""
     await rebuild_allocations(ctx)
+    await move_events_k8s_io_events(ctx.store)
     for name in SYSTEM_NAMESPACES:
         await _ensure(
             ctx,

@@ -1,15 +1,16 @@
 """Everything the handlers share: the store, one registry per resource, the allocators.
 
 Invariants: there is exactly one Registry per (group, resource), for the version it is stored
-in (requests in other versions convert at the handlers); registries are created up front, so
-handlers never race to create them.
+in (requests in other versions convert at the handlers); a group serving another group's
+objects (events.k8s.io) has its own Registry over the same keys, holding objects in the
+storing group's shape. Registries are created up front, so handlers never race to create them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from steersman.api.resources import STORED_RESOURCES, ResourceInfo
+from steersman.api.resources import RESOURCES, STORED_RESOURCES, ResourceInfo
 from steersman.apiserver.registry import NamespaceLifecycle, Registry
 from steersman.apiserver.shared_allocation import (
     SharedAllocator,
@@ -35,7 +36,9 @@ class ApiContext:
             node_port_allocator(store, node_port_range),
         )
         namespaces = NamespaceLifecycle(store)
-        for info in STORED_RESOURCES:
+        # Each stored resource, and each group serving another group's objects (its registry
+        # reads and writes the same keys, with its own validation and names in errors).
+        for info in (*STORED_RESOURCES, *(r for r in RESOURCES if r.storage_group is not None)):
             strategy = strategy_for(info)
             strategy.bind(ctx)
             ctx.registries[(info.group, info.resource)] = Registry(

@@ -33,11 +33,6 @@ DISCOVERY_VERSIONS = ("v2", "v2beta1")
 DISCOVERY_KIND = "APIGroupDiscoveryList"
 JSON = "application/json"
 
-# Resources whose objects are stored as another group's kind: the storage version hash is
-# computed from the storage GVK (events.k8s.io Events are stored as core v1 Events).
-_STORAGE_GVK: dict[tuple[str, str], tuple[str, str, str]] = {
-    ("events.k8s.io", "events"): ("", "v1", "Event"),
-}
 # Resources with no storage of their own (no storageVersionHash in discovery).
 _NO_STORAGE: frozenset[tuple[str, str]] = frozenset({("", "bindings")})
 
@@ -111,10 +106,10 @@ def _resource_entry(info: ResourceInfo) -> dict[str, Any]:
     if info.categories:
         entry["categories"] = list(info.categories)
     if (info.group, info.resource) not in _NO_STORAGE:
-        sgroup, sversion, skind = _STORAGE_GVK.get(
-            (info.group, info.resource), (info.group, info.stored_version, info.kind)
+        # From the stored group/version/kind: events.k8s.io Events hash as core v1 Events.
+        entry["storageVersionHash"] = storage_version_hash(
+            info.stored_group, info.stored_version, info.kind
         )
-        entry["storageVersionHash"] = storage_version_hash(sgroup, sversion, skind)
     return entry
 
 

@@ -1,7 +1,9 @@
 """Label and field selection of objects for list, watch and deletecollection.
 
 Invariants: a `Selection` built from empty selectors matches everything and `everything` is
-True, so callers can skip decoding work; bad selectors raise 400 BadRequest.
+True, so callers can skip decoding work; bad selectors raise 400 BadRequest. Objects are
+matched in their stored shape; a group serving another group's objects (events.k8s.io) adds
+its own field labels as aliases.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class Selection:
             return False
         if self._fields is not None:
             return bool(
-                self._fields.matches(fields.field_set(self.info.group, self.info.kind, obj))
+                self._fields.matches(
+                    fields.served_field_set(
+                        self.info.group, self.info.stored_group, self.info.kind, obj
+                    )
+                )
             )
         return True

@@ -1,8 +1,9 @@
 """Conversion between the versions a resource is served in and the one it is stored in.
 
 A resource served in several versions is stored in one (its `storage_version`, see
-`api.resources`); requests in another version are converted on the way in and responses on
-the way out, as kube-apiserver does through its internal version.
+`api.resources`), and a kind served by two groups in one of them (`storage_group`:
+events.k8s.io Events are core Events); requests in another version are converted on the way
+in and responses on the way out, as kube-apiserver does through its internal version.
 
 Invariants:
 - `to_storage(from_storage(x))` keeps everything the stored version holds: what the served
@@ -41,13 +42,18 @@ class Converter:
 
 def converter_for(info: ResourceInfo) -> Converter | None:
     """The converter for requests to `info`'s version, or None when it is the stored one."""
-    if not info.storage_version or info.storage_version == info.version:
+    if info.storage_group is None and (
+        not info.storage_version or info.storage_version == info.version
+    ):
         return None
-    from steersman.api.conversion import autoscaling
+    from steersman.api.conversion import autoscaling, events
 
     converters: dict[tuple[str, str, str], Converter] = {
         ("autoscaling", "v1", "HorizontalPodAutoscaler"): Converter(
             autoscaling.hpa_v1_to_v2, autoscaling.hpa_v2_to_v1
+        ),
+        ("events.k8s.io", "v1", "Event"): Converter(
+            events.events_v1_to_core, events.core_to_events_v1
         ),
     }
     found = converters.get((info.group, info.version, info.kind))

@@ -25,7 +25,7 @@ _KEY_PREFIXES = {
     ("", "nodes"): "minions",
     ("", "replicationcontrollers"): "controllers",
     ("networking.k8s.io", "ingresses"): "ingress",
-    ("events.k8s.io", "events"): "events.k8s.io/events",
+    ("events.k8s.io", "events"): "events",  # core Events, served through a second group
 }
 
 # Resources whose objects carry metadata.generation (spec changes bump it).

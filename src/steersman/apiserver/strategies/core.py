@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from steersman.api import errors
+from steersman.api.conversion.events import core_to_events_v1
 from steersman.apiserver.allocators import AllocationError
 from steersman.apiserver.shared_allocation import IndexedAllocationError
 from steersman.apiserver.strategies import register
@@ -321,6 +322,18 @@ class ServiceAccountStrategy(Strategy):
     return_deleted_object = True
 
 
+class EventsV1Strategy(Strategy):
+    """events.k8s.io/v1 Events, which are core Events (same keys, stored in the core shape):
+    a write through events.k8s.io/v1 is validated as Kubernetes' ValidateEventCreate/Update
+    does for that request version, on the object as that API spells it."""
+
+    def validate(self, obj: dict[str, Any]) -> list[errors.FieldError]:
+        return super().validate(core_to_events_v1(obj))
+
+    def validate_update(self, new: dict[str, Any], old: dict[str, Any]) -> list[errors.FieldError]:
+        return super().validate_update(core_to_events_v1(new), core_to_events_v1(old))
+
+
 register("", "pods", PodStrategy)
 register("", "serviceaccounts", ServiceAccountStrategy)
 register("", "services", ServiceStrategy)
@@ -328,3 +341,4 @@ register("", "namespaces", NamespaceStrategy)
 register("", "nodes", NodeStrategy)
 register("", "persistentvolumes", PersistentVolumeStrategy)
 register("", "persistentvolumeclaims", PersistentVolumeClaimStrategy)
+register("events.k8s.io", "events", EventsV1Strategy)
