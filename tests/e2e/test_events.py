@@ -76,6 +76,9 @@ def test_an_events_k8s_io_event_is_a_core_event(
     assert v1["note"] == "poked" and v1["deprecatedCount"] == 2
     assert v1["deprecatedSource"] == {"component": "e2e-suite"}
     assert v1["deprecatedFirstTimestamp"] == now
+    table = kubectl("get", EVENTS_V1, "-n", ns).stdout
+    assert re.search(r"Normal\s+Checked\s+pod/a\s+checked by the e2e suite", table), table
+    assert re.search(r"Warning\s+Poked\s+pod/b\s+poked", table), table
     names = kubectl("get", EVENTS_V1, "-n", ns, "-o", "name").stdout.split()
     assert sorted(names) == ["event.events.k8s.io/new", "event.events.k8s.io/old"]
 

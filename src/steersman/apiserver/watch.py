@@ -122,13 +122,16 @@ async def serve_watch(
     else:
         start_revision = store.current_revision()
 
+    include = request.query.get("includeObject", "Metadata") or "Metadata"
+    if accept.as_kind == "Table":
+        tables.check_include_object(include)  # before the stream starts: a 400, not a break
     response = web.StreamResponse(
         status=200,
         headers={"Content-Type": "application/json", "Cache-Control": "no-cache, private"},
     )
     response.enable_chunked_encoding()
     await response.prepare(request)
-    writer = _EventWriter(response, info, accept, version.from_storage)
+    writer = _EventWriter(response, info, accept, version.from_storage, include)
 
     try:
         watcher = store.watch(prefix, revision=start_revision)
@@ -212,11 +215,13 @@ class _EventWriter:
         info: Any,
         accept: Accept,
         out: Callable[[dict[str, Any]], dict[str, Any]],
+        include_object: str = "Metadata",
     ) -> None:
         self.response = response
         self.info = info
         self.accept = accept
         self.out = out
+        self.include_object = include_object
         self.first = True
 
     async def event(self, type_: str, obj: dict[str, Any]) -> None:
@@ -226,6 +231,8 @@ class _EventWriter:
                 [obj],
                 now=datetime.datetime.now(datetime.UTC),
                 resource_version=obj["metadata"].get("resourceVersion", ""),
+                include_object=self.include_object,
+                out=self.out,
             )
             if not self.first:
                 table["columnDefinitions"] = []

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from steersman.api import resources, tables
+from steersman.api.conversion.events import events_v1_to_core
 from steersman.api.errors import ApiError
 from steersman.util.durations import human_duration, short_human_duration
 
@@ -760,7 +761,8 @@ def test_event_cells_for_both_apis() -> None:
         "reportingController": "steersman-kubelet",
         "reportingInstance": "n1",
     }
-    assert cells("events.k8s.io", "Event", new) == [
+    # events.k8s.io/v1 Events are printed from what they are stored as: core Events.
+    assert cells("events.k8s.io", "Event", events_v1_to_core(new)) == [
         "60s",
         "Normal",
         "Starting",
@@ -773,8 +775,8 @@ def test_event_cells_for_both_apis() -> None:
         "e2",
     ]
     series = dict(new, series={"count": 7, "lastObservedTime": "2024-05-01T11:59:50.000000Z"})
-    assert cells("events.k8s.io", "Event", series)[0] == "10s"
-    assert cells("events.k8s.io", "Event", series)[8] == 7
+    assert cells("events.k8s.io", "Event", events_v1_to_core(series))[0] == "10s"
+    assert cells("events.k8s.io", "Event", events_v1_to_core(series))[8] == 7
     assert [h for h, p in headers("", "Event") if p == 0] == [
         "Last Seen",
         "Type",

@@ -15,7 +15,7 @@ Pure data apart from one lazy read of packaged schema data (column descriptions)
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from steersman.api import errors
@@ -38,6 +38,7 @@ __all__ = [
     "NAME",
     "Column",
     "build_table",
+    "check_include_object",
     "column_definitions",
     "has_printer",
     "layout_container_cells",
@@ -85,8 +86,13 @@ def has_printer(info: ResourceInfo) -> bool:
     return (info.group, info.kind) in _PRINTERS
 
 
+Convert = Callable[[dict[str, Any]], dict[str, Any]]  # a stored object in the request's version
+
+
 def _printer(info: ResourceInfo) -> Printer:
-    return _PRINTERS.get((info.group, info.kind), _DEFAULT_PRINTER)
+    # Rows are printed from the stored object, as Kubernetes prints the internal one: a group
+    # serving another group's objects (events.k8s.io) prints with that group's printer.
+    return _PRINTERS.get((info.stored_group, info.kind), _DEFAULT_PRINTER)
 
 
 def column_definitions(info: ResourceInfo) -> list[dict[str, Any]]:
@@ -99,9 +105,9 @@ def row_cells(info: ResourceInfo, obj: Obj, now: datetime.datetime) -> list[Any]
     return _printer(info).cells(obj, now)
 
 
-def _row_object(info: ResourceInfo, obj: Obj, include_object: str) -> Any:
+def _row_object(info: ResourceInfo, obj: Obj, include_object: str, out: Convert | None) -> Any:
     if include_object == INCLUDE_OBJECT:
-        full = dict(obj)
+        full = dict(obj) if out is None else out(dict(obj))
         full.setdefault("apiVersion", info.group_version)
         full.setdefault("kind", info.kind)
         return full
@@ -113,9 +119,15 @@ def _row_object(info: ResourceInfo, obj: Obj, include_object: str) -> Any:
         }
     if include_object == INCLUDE_NONE:
         return None
-    raise errors.bad_request_error(
-        f"unrecognized includeObject value: {errors.go_value(include_object)}"
-    )
+    check_include_object(include_object)
+
+
+def check_include_object(include_object: str) -> None:
+    """The 400 the API server answers for an includeObject it does not know."""
+    if include_object not in (INCLUDE_OBJECT, INCLUDE_METADATA, INCLUDE_NONE, ""):
+        raise errors.bad_request_error(
+            f"unrecognized includeObject value: {errors.go_value(include_object)}"
+        )
 
 
 def build_table(
@@ -128,10 +140,13 @@ def build_table(
     continue_token: str = "",
     remaining: int | None = None,
     no_headers: bool = False,
+    out: Convert | None = None,
 ) -> dict[str, Any]:
     """A complete meta.k8s.io/v1 Table for `objects` (a list, or one object for a GET).
 
-    Raises a 400 ApiError for an unknown `include_object`, as the API server does.
+    `objects` are stored objects; `out` converts one to the request's version for
+    includeObject=Object. Raises a 400 ApiError for an unknown `include_object`, as the API
+    server does.
     """
     printer = _printer(info)
     rows: list[dict[str, Any]] = []
@@ -140,7 +155,7 @@ def build_table(
         conditions = printer.conditions(obj) if printer.conditions else None
         if conditions:
             row["conditions"] = conditions
-        row["object"] = _row_object(info, obj, include_object)
+        row["object"] = _row_object(info, obj, include_object, out)
         rows.append(row)
     meta: dict[str, Any] = {}
     if resource_version:

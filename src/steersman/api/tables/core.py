@@ -2,7 +2,7 @@
 ServiceAccount, ConfigMap, PersistentVolume(Claim) and ResourceQuota.
 
 Invariants: columns and cells are those of Kubernetes' printers; Events of both APIs share
-one printer over the core (internal) shape, events.k8s.io fields renamed back.
+one printer over the stored core shape (events.k8s.io Events are stored as core Events).
 """
 
 from __future__ import annotations
@@ -147,29 +147,7 @@ def _node_cells(o: Obj, now: datetime.datetime) -> Cells:
     ]
 
 
-def _event_view(o: Obj, group: str) -> dict[str, Any]:
-    """The internal core Event fields, read from either API's JSON (events.k8s.io renames them)."""
-    if group != "events.k8s.io":
-        return dict(o)
-    return {
-        "metadata": o.get("metadata"),
-        "involvedObject": o.get("regarding"),
-        "reason": o.get("reason"),
-        "message": o.get("note"),
-        "source": o.get("deprecatedSource"),
-        "firstTimestamp": o.get("deprecatedFirstTimestamp"),
-        "lastTimestamp": o.get("deprecatedLastTimestamp"),
-        "count": o.get("deprecatedCount"),
-        "type": o.get("type"),
-        "eventTime": o.get("eventTime"),
-        "series": o.get("series"),
-        "reportingComponent": o.get("reportingController"),
-        "reportingInstance": o.get("reportingInstance"),
-    }
-
-
-def _event_cells(o: Obj, now: datetime.datetime, group: str = "") -> Cells:
-    ev = _event_view(o, group)
+def _event_cells(ev: Obj, now: datetime.datetime) -> Cells:
     first = translate_timestamp_since(ev.get("firstTimestamp"), now)
     if parse_time(ev.get("firstTimestamp")) is None:
         first = translate_timestamp_since(ev.get("eventTime"), now)
@@ -200,7 +178,7 @@ def _event_cells(o: Obj, now: datetime.datetime, group: str = "") -> Cells:
         _str(ev.get("message")).strip(),
         first,
         count,
-        _name(o),
+        _name(ev),
     ]
 
 
@@ -387,8 +365,5 @@ _EVENT_COLUMNS = (
     _s("Count", ("core.v1.Event", "count"), 1),
     Column("Name", "string", (_META, "name"), 1, "name"),
 )
-# Both Event APIs share one storage, hence one printer over the internal (core) shape.
+# Both Event APIs share one storage (core Events), hence this one printer.
 PRINTERS[("", "Event")] = _Printer(_EVENT_COLUMNS, _event_cells)
-PRINTERS[("events.k8s.io", "Event")] = _Printer(
-    _EVENT_COLUMNS, lambda o, now: _event_cells(o, now, "events.k8s.io")
-)

@@ -76,9 +76,9 @@ async def _get(
     obj = await registry.get(
         ri.namespace, ri.name, resource_version=request.query.get("resourceVersion", "")
     )
-    return respond(
-        request, object_body(version.info, obj, accept, out=version.from_storage), accept=accept
-    )
+    include = request.query.get("includeObject", "Metadata") or "Metadata"
+    body = object_body(version.info, obj, accept, include_object=include, out=version.from_storage)
+    return respond(request, body, accept=accept)
 
 
 def _selection(registry: Registry, request: web.Request, ri: RequestInfo) -> Selection:

@@ -83,6 +83,7 @@ def object_body(
     obj: dict[str, Any],
     accept: Accept,
     *,
+    include_object: str = "Metadata",
     out: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Any:
     """The response body for one stored object: a Table row (printed from the stored
@@ -92,7 +93,9 @@ def object_body(
             info,
             [obj],
             now=_now(),
+            include_object=include_object,
             resource_version=obj.get("metadata", {}).get("resourceVersion", ""),
+            out=out,
         )
     if accept.as_kind == "PartialObjectMetadata":
         return {
@@ -120,6 +123,7 @@ def list_body(
             resource_version=result.resource_version,
             continue_token=result.continue_token,
             remaining=result.remaining,
+            out=out,
         )
     meta: dict[str, Any] = {"resourceVersion": result.resource_version}
     if result.continue_token:
