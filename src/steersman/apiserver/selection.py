@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from steersman.api import errors, fields, labels
+from steersman.api import errors, fields, label_selector_parser
 from steersman.api.resources import ResourceInfo
 
 
@@ -23,7 +23,7 @@ class Selection:
         self._fields = None
         if label_selector.strip():
             try:
-                self._labels = labels.parse_selector(label_selector)
+                self._labels = label_selector_parser.parse_selector(label_selector)
             except ValueError as exc:
                 raise errors.bad_request_error(str(exc)) from None
         if field_selector.strip():

@@ -29,7 +29,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from steersman.api.labels import Selector, parse_selector
+from steersman.api.label_selector_parser import parse_selector
+from steersman.api.labels import Selector
 from steersman.api.quantity import Quantity, quantity_from_json
 from steersman.api.resources import ResourceInfo, Subresource, lookup, lookup_kind, require
 from steersman.client.events import NORMAL, WARNING, EventRecorder

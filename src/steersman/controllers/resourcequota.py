@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from steersman.api import quota as q
+from steersman.api import quota_resources as qr
 from steersman.api.resources import RESOURCES, ResourceInfo, require
 from steersman.client.events import EventRecorder
 from steersman.client.indexer import object_key, split_key
@@ -134,7 +135,7 @@ class ResourceQuotaController:
 
         def changed(old: Obj, new: Obj) -> None:
             now = _now()
-            if not q.equals(evaluator.usage(old, now), evaluator.usage(new, now)):
+            if not qr.equals(evaluator.usage(old, now), evaluator.usage(new, now)):
                 self._replenish(group_resource, namespace_of(new))
 
         informer.add_event_handler(
@@ -184,23 +185,23 @@ class ResourceQuotaController:
         quota = self.quotas.get(namespace, name)
         if quota is None:
             return
-        spec_hard = q.parse_list((quota.get("spec") or {}).get("hard"))
+        spec_hard = qr.parse_list((quota.get("spec") or {}).get("hard"))
         status = quota.get("status") or {}
-        previous_used = q.parse_list(status.get("used"))
+        previous_used = qr.parse_list(status.get("used"))
         dirty = (
             status.get("hard") is None
             or status.get("used") is None
-            or not q.equals(q.parse_list(status.get("hard")), spec_hard)
+            or not qr.equals(qr.parse_list(status.get("hard")), spec_hard)
         )
         objects = await self._objects(namespace, q.tracked_group_resources(spec_hard))
         used = dict(previous_used)
         used.update(q.calculate_usage(quota, objects, now=_now()))
-        used = q.mask(used, spec_hard.keys())
-        dirty = dirty or not q.equals(used, previous_used)
+        used = qr.mask(used, spec_hard.keys())
+        dirty = dirty or not qr.equals(used, previous_used)
         if not dirty:
             return
         body = copy.deepcopy(quota)
-        body["status"] = {"hard": q.format_list(spec_hard), "used": q.format_list(used)}
+        body["status"] = {"hard": qr.format_list(spec_hard), "used": qr.format_list(used)}
         try:
             await self.client.update(object_path(RESOURCE_QUOTAS, namespace, name, "status"), body)
         except ApiStatusError as exc:

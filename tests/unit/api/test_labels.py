@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from steersman.api import labels
+from steersman.api.label_selector_parser import parse_selector
 from steersman.api.labels import (
     EVERYTHING,
     NOTHING,
     format_label_selector,
     format_labels,
-    parse_selector,
     selector_from_label_selector,
     selector_from_set,
     validate_label_selector,

@@ -1,11 +1,11 @@
-"""ResourceQuota accounting and admission (api/quota.py), against Kubernetes' behaviour."""
+"""ResourceQuota accounting and admission (api/quota*.py), against Kubernetes' behaviour."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from steersman.api import quota
+from steersman.api import quota, quota_resources, quota_usage
 from steersman.api.quantity import parse_quantity
 
 NOW = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
@@ -143,8 +143,8 @@ def test_claims_are_charged_per_storage_class() -> None:
         "metadata": {"name": "c", "namespace": "ns"},
         "spec": {"storageClassName": "fast", "resources": {"requests": {"storage": "5Gi"}}},
     }
-    usage = quota.claim_usage(claim, NOW)
-    assert quota.format_list(usage) == {
+    usage = quota_usage.claim_usage(claim, NOW)
+    assert quota_resources.format_list(usage) == {
         "count/persistentvolumeclaims": "1",
         "fast.storageclass.storage.k8s.io/persistentvolumeclaims": "1",
         "fast.storageclass.storage.k8s.io/requests.storage": "5Gi",
@@ -164,10 +164,10 @@ def test_pod_requests_follow_init_and_sidecar_rules() -> None:
         {"name": "big", "resources": {"requests": {"cpu": "1", "memory": "32Mi"}}},
     ]
     p["spec"]["overhead"] = {"cpu": "10m"}
-    requests = quota.format_list(quota.pod_requests(p))
+    requests = quota_resources.format_list(quota_usage.pod_requests(p))
     # max(100m + 50m, 1 + 50m) + 10m overhead; memory max(64Mi, 32Mi).
     assert requests == {"cpu": "1060m", "memory": "64Mi"}
-    assert quota.format_list(quota.pod_limits(p)) == {"cpu": "210m"}
+    assert quota_resources.format_list(quota_usage.pod_limits(p)) == {"cpu": "210m"}
 
 
 def test_controller_usage_counts_every_pod_but_charges_live_ones() -> None:
@@ -181,7 +181,7 @@ def test_controller_usage_counts_every_pod_but_charges_live_ones() -> None:
     used = quota.calculate_usage(
         q, {"pods": [running, done, gone], "configmaps": [], "services": [{}]}, now=NOW
     )
-    assert quota.format_list(used) == {
+    assert quota_resources.format_list(used) == {
         "configmaps": "0",
         "count/pods": "3",
         "pods": "1",

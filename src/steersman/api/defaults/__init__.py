@@ -8,6 +8,8 @@ Invariants:
 - A group's module is imported on the first `apply_defaults` for a kind of that group
   (`_GROUP_MODULES`; every other group is in `misc`), so a process loads only the defaulters
   it uses. Every module registers only kinds of the groups mapped to it.
+- `service_update` (what the service registry does to a Service update before validating
+  it) registers nothing and is not in `_GROUP_MODULES`; its users import it directly.
 """
 
 from __future__ import annotations

@@ -423,7 +423,7 @@ def _validate_lb_status(svc: Obj) -> list[FieldError]:
 
 
 def _service_for_create(svc: Obj) -> dict[str, Any]:
-    from steersman.api.defaults.core import normalize_service_cluster_ips
+    from steersman.api.defaults.service_update import normalize_service_cluster_ips
 
     view = copy.deepcopy(dict(svc))
     normalize_service_cluster_ips(view, None)
@@ -505,7 +505,7 @@ def _upgrade_downgrade_ip_families(new: Obj, old: Obj) -> list[FieldError]:
 
 
 def validate_service_update(new: Obj, old: Obj) -> list[FieldError]:
-    from steersman.api.defaults.core import prepare_service_for_update
+    from steersman.api.defaults.service_update import prepare_service_for_update
 
     view = copy.deepcopy(dict(new))
     prepare_service_for_update(view, dict(old))

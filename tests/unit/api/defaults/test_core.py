@@ -13,8 +13,8 @@ from steersman.api.defaults.core import (
     default_pod_spec,
     default_pod_template,
     image_pull_policy_for,
-    prepare_service_for_update,
 )
+from steersman.api.defaults.service_update import prepare_service_for_update
 
 
 def defaulted(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
