@@ -1,5 +1,6 @@
 """CronJobController: creates Jobs on a cron schedule (Kubernetes' pkg/controller/cronjob,
-controller v2).
+controller v2) -- event wiring, the sync loop, Job creation, Replace/Forbid, history cleanup
+and status updates. The schedule arithmetic and time zones are in cronjob_schedule.
 
 Invariants:
 - Level-based: `sync(key)` works from the informer caches and returns when to look again:
@@ -25,7 +26,6 @@ import asyncio
 import copy
 import datetime
 import logging
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -37,11 +37,13 @@ from steersman.client.informer import InformerFactory
 from steersman.client.paths import collection_path, object_path
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.client.workqueue import QueueShutDown, WorkQueue
-from steersman.controllers.cron_schedule import (
-    ZERO_TIME,
-    Schedule,
-    ScheduleError,
-    parse_standard,
+from steersman.controllers.cron_schedule import ScheduleError, parse_standard
+from steersman.controllers.cronjob_schedule import (
+    _load_location,
+    _rfc1123z,
+    _rfc3339_in_zone,
+    most_recent_schedule_time,
+    next_schedule_delay,
 )
 from steersman.controllers.job_status import (
     COMPLETE,
@@ -56,7 +58,6 @@ Obj = dict[str, Any]
 CRONJOBS = require("batch", "v1", "cronjobs")
 JOBS = require("batch", "v1", "jobs")
 SCHEDULED_TIMESTAMP_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"
-NEXT_SCHEDULE_DELTA = 0.1  # seconds after the scheduled time, against clock skew
 TOO_MANY_MISSED = 100
 UTC = datetime.UTC
 
@@ -69,33 +70,6 @@ def _go_quote(text: str) -> str:
     return errors.go_value(text)
 
 
-def _rfc3339_in_zone(when: datetime.datetime) -> str:
-    """Go's time.RFC3339 layout: `Z` for a zero offset, else ±hh:mm."""
-    offset = when.utcoffset() or datetime.timedelta(0)
-    if offset == datetime.timedelta(0):
-        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return when.strftime("%Y-%m-%dT%H:%M:%S") + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _rfc1123z(when: datetime.datetime) -> str:
-    return when.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
-
-
-def _load_location(name: str) -> tuple[datetime.tzinfo | None, str | None]:
-    """time.LoadLocation: (zone, error text)."""
-    if name in ("", "UTC"):
-        return UTC, None
-    if name == "Local":
-        return UTC, None  # the controller manager runs in UTC
-    try:
-        return zoneinfo.ZoneInfo(name), None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None, f"unknown time zone {name}"
-
-
 def _job_ref(job: Obj) -> Obj:
     meta = job["metadata"]
     return {
@@ -106,52 +80,6 @@ def _job_ref(job: Obj) -> Obj:
         "apiVersion": "batch/v1",
         "resourceVersion": meta.get("resourceVersion", ""),
     }
-
-
-def most_recent_schedule_time(
-    cron_job: Obj, now: datetime.datetime, schedule: Schedule, with_deadline: bool
-) -> tuple[datetime.datetime, datetime.datetime | None, int]:
-    """mostRecentScheduleTime: (earliest time considered, latest missed time or None, number
-    of missed times approximated as upstream). Raises ValueError for a schedule whose two
-    next times are less than a second apart (e.g. 31 February)."""
-    meta, spec = cron_job["metadata"], cron_job.get("spec") or {}
-    earliest = parse_time((cron_job.get("status") or {}).get("lastScheduleTime")) or parse_time(
-        meta.get("creationTimestamp")
-    )
-    assert earliest is not None
-    deadline = spec.get("startingDeadlineSeconds")
-    if with_deadline and deadline is not None:
-        scheduling_deadline = now - datetime.timedelta(seconds=deadline)
-        earliest = max(earliest, scheduling_deadline)
-    t1 = schedule.next(earliest)
-    t2 = schedule.next(t1)
-    if now < t1:
-        return earliest, None, 0
-    if now < t2:
-        return earliest, t1, 0
-    between = int((t2 - t1).total_seconds() + 0.5)  # Go's Round: half away from zero
-    if between < 1:
-        raise ValueError("time difference between two schedules is less than 1 second")
-    missed = int((now - t1).total_seconds()) // between + 1
-    # Jump close to now, then let the schedule find the exact latest time (irregular
-    # schedules such as "30 6-16/4 * * 1-5" are not evenly spaced).
-    t = schedule.next(t1 + datetime.timedelta(seconds=(missed - 2) * between))
-    latest: datetime.datetime | None = None
-    while t <= now and t != ZERO_TIME:
-        latest = t
-        t = schedule.next(t)
-    return earliest, latest, missed
-
-
-def next_schedule_delay(cron_job: Obj, now: datetime.datetime, schedule: Schedule) -> float:
-    """nextScheduleTimeDuration: seconds until 100 ms after the next scheduled time."""
-    try:
-        earliest, latest, missed = most_recent_schedule_time(cron_job, now, schedule, False)
-    except ValueError:
-        latest, missed, earliest = now, 0, now
-    if latest is None:
-        latest = earliest if missed == 0 else now
-    return (schedule.next(latest) - now).total_seconds() + NEXT_SCHEDULE_DELTA
 
 
 class CronJobController:

@@ -36,8 +36,8 @@ from steersman.client.informer import Informer, InformerFactory
 from steersman.client.paths import collection_path, object_path
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.client.workqueue import QueueShutDown, WorkQueue
-from steersman.controllers.endpoints import (
-    MAX_RETRIES,
+from steersman.controllers.endpoints import MAX_RETRIES
+from steersman.controllers.endpoints_pods import (
     TriggerTimeTracker,
     service_selector,
     services_for_labels,

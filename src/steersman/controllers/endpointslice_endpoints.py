@@ -20,9 +20,8 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from steersman.controllers.endpoints import (
-    ANNOTATION_TRIGGER_TIME,
-    LABEL_HEADLESS,
+from steersman.controllers.endpoints import ANNOTATION_TRIGGER_TIME, LABEL_HEADLESS
+from steersman.controllers.endpoints_pods import (
     find_port,
     format_trigger_time,
     is_ipv6,

@@ -1,4 +1,7 @@
-"""JobController: runs a Job's pods to completion (Kubernetes' pkg/controller/job).
+"""JobController: runs a Job's pods to completion (Kubernetes' pkg/controller/job): the
+informer event handlers, the work queues, the sync loop and manageJob (how many pods to create
+or delete). What a sync decides (finishing conditions, which indexes get pods) is in
+job_decisions; pod I/O in job_pod_control; status writes in job_tracker.
 
 Invariants:
 - Level-based: `sync_job(key)` reads the informer caches; pod events and status-only Job
@@ -34,17 +37,12 @@ from steersman.client.indexer import object_key, split_key
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import ApiStatusError, RestClient
 from steersman.client.workqueue import QueueShutDown, WorkQueue
-from steersman.controllers import job_indexes as ji
+from steersman.controllers import job_decisions as jd
 from steersman.controllers import job_pods as jp
 from steersman.controllers import job_status as js
 from steersman.controllers.expectations import ControllerExpectations
-from steersman.controllers.job_backoff import (
-    BackoffStore,
-    remaining_time,
-    remaining_time_per_index,
-)
+from steersman.controllers.job_backoff import BackoffStore, remaining_time
 from steersman.controllers.job_pod_control import JobPodControl
-from steersman.controllers.job_policies import match_success_policy
 from steersman.controllers.job_tracker import (
     JobStatusTracker,
     SyncContext,
@@ -381,9 +379,9 @@ class JobController:
         if not status.get("startTime") and not _suspended(job):
             status["startTime"] = js.rfc3339(now)
         ctx.new_backoff_record = self.backoff.new_record(key, new_succeeded, new_failed)
-        self._decide_failure(key, ctx, now)
+        jd.decide_failure(self.queue, key, ctx, now)
         if jp.is_indexed(job):
-            self._decide_indexes(ctx, now)
+            jd.decide_indexes(ctx, now)
 
         manage_error: str | None = None
         suspend_changed = False
@@ -430,85 +428,6 @@ class JobController:
         await self.tracker.track(key, ctx, needs_update)
         if manage_error is not None:
             raise SyncError(manage_error)
-
-    def _decide_failure(self, key: str, ctx: SyncContext, now: datetime.datetime) -> None:
-        job, pods = ctx.job, ctx.pods
-        conditions = job["status"].get("conditions") or []
-        met = js.find_condition(conditions, js.SUCCESS_CRITERIA_MET)
-        if met is not None and met.get("status") == "True":
-            # Success already decided in an earlier sync: no failure can override it.
-            ctx.finished_condition = copy.deepcopy(met)
-            return
-        target = js.find_condition(conditions, js.FAILURE_TARGET)
-        if target is not None and target.get("status") == "True":
-            ctx.finished_condition = js.new_condition(
-                js.FAILED, "True", target.get("reason", ""), target.get("message", ""), now
-            )
-            return
-        message = jp.fail_job_message(job, pods)
-        if message is not None:
-            ctx.finished_condition = js.new_condition(
-                js.FAILURE_TARGET, "True", js.REASON_POD_FAILURE_POLICY, message, now
-            )
-            return
-        backoff_limit = int((job.get("spec") or {}).get("backoffLimit") or 0)
-        remaining = jp.deadline_remaining(job, now)
-        if ctx.failed > backoff_limit or js.past_backoff_limit_on_failure(job, pods):
-            ctx.finished_condition = js.new_condition(
-                js.FAILURE_TARGET,
-                "True",
-                js.REASON_BACKOFF_LIMIT_EXCEEDED,
-                "Job has reached the specified backoff limit",
-                now,
-            )
-        elif remaining is not None and remaining <= 0:
-            ctx.finished_condition = js.new_condition(
-                js.FAILURE_TARGET,
-                "True",
-                js.REASON_DEADLINE_EXCEEDED,
-                "Job was active longer than specified deadline",
-                now,
-            )
-        elif remaining is not None:
-            self.queue.add_after(key, remaining)
-
-    def _decide_indexes(self, ctx: SyncContext, now: datetime.datetime) -> None:
-        job, spec = ctx.job, ctx.job.get("spec") or {}
-        completions = jp.completions_of(job)
-        ctx.prev_succeeded_indexes, ctx.succeeded_indexes = jp.succeeded_indexes(job, ctx.pods)
-        ctx.succeeded = ji.total(ctx.succeeded_indexes)
-        if jp.has_backoff_limit_per_index(job):
-            ctx.failed_indexes = jp.failed_indexes(job, ctx.pods)
-            failed_total = ji.total(ctx.failed_indexes)
-            if ctx.finished_condition is None:
-                max_failed = spec.get("maxFailedIndexes")
-                if max_failed is not None and failed_total > max_failed:
-                    ctx.finished_condition = js.new_condition(
-                        js.FAILURE_TARGET,
-                        "True",
-                        js.REASON_MAX_FAILED_INDEXES_EXCEEDED,
-                        "Job has exceeded the specified maximal number of failed indexes",
-                        now,
-                    )
-                elif failed_total > 0 and failed_total + ctx.succeeded >= completions:
-                    ctx.finished_condition = js.new_condition(
-                        js.FAILURE_TARGET,
-                        "True",
-                        js.REASON_FAILED_INDEXES,
-                        "Job has failed indexes",
-                        now,
-                    )
-            ctx.delayed_deletion = jp.pods_with_delayed_deletion_per_index(
-                job, ctx.pods, ctx.active_pods, ctx.succeeded_indexes, ctx.failed_indexes
-            )
-        if ctx.finished_condition is None:
-            message, met = match_success_policy(
-                spec.get("successPolicy"), completions, ctx.succeeded_indexes
-            )
-            if met:
-                ctx.finished_condition = js.new_condition(
-                    js.SUCCESS_CRITERIA_MET, "True", js.REASON_SUCCESS_POLICY, message, now
-                )
 
     def _update_suspended_condition(self, job: Obj, now: datetime.datetime) -> bool:
         conditions = conditions_of(job["status"])
@@ -569,9 +488,15 @@ class JobController:
         diff = min(diff, MAX_POD_CREATE_DELETE_PER_SYNC)
         indexes: list[int] = []
         if jp.is_indexed(job):
-            indexes = self._first_pending_indexes(ctx, diff, jp.completions_of(job))
+            indexes = jd.first_pending_indexes(ctx, diff, jp.completions_of(job))
             if per_index:
-                indexes, wait = self._indexes_ready_to_create(indexes, ctx, now)
+                indexes, wait = jd.indexes_ready_to_create(
+                    indexes,
+                    ctx,
+                    now,
+                    pod_failure_backoff=self.pod_failure_backoff,
+                    max_pod_failure_backoff=self.max_pod_failure_backoff,
+                )
                 if wait > 0:
                     self._enqueue(job, max(wait, self.sync_batch_period))
                     return 0, None
@@ -588,39 +513,3 @@ class JobController:
         ctx.terminating += removed
         ctx.ready -= ready
         return active - removed, error
-
-    def _first_pending_indexes(self, ctx: SyncContext, count: int, completions: int) -> list[int]:
-        if count == 0:
-            return []
-        non_pending = ji.with_ordered_indexes(
-            ctx.succeeded_indexes, sorted(ji.indexes_of(ctx.active_pods))
-        )
-        if js.only_replace_failed_pods(ctx.job):
-            non_pending = ji.with_ordered_indexes(
-                non_pending, jp.terminating_indexes(ctx.job, ctx.pods)
-            )
-        if ctx.failed_indexes is not None:
-            non_pending = ji.merge(non_pending, ctx.failed_indexes)
-        return ji.first_pending_indexes(count, completions, non_pending)
-
-    def _indexes_ready_to_create(
-        self, indexes: list[int], ctx: SyncContext, now: datetime.datetime
-    ) -> tuple[list[int], float]:
-        """getPodCreationInfoForIndependentIndexes: indexes whose back-off has passed, or the
-        shortest remaining back-off when none has."""
-        ready: list[int] = []
-        shortest: float | None = None
-        for ix in indexes:
-            wait = remaining_time_per_index(
-                now,
-                self.pod_failure_backoff,
-                self.max_pod_failure_backoff,
-                ctx.delayed_deletion.get(ix),
-            )
-            if wait == 0:
-                ready.append(ix)
-            elif shortest is None or wait < shortest:
-                shortest = wait
-        if ready:
-            return ready, 0.0
-        return ready, shortest or 0.0

@@ -13,11 +13,8 @@ import pytest
 from steersman.client.events import EventRecorder
 from steersman.client.informer import InformerFactory
 from steersman.client.rest import ApiStatusError, RestClient
-from steersman.controllers.endpoints import (
-    EndpointsController,
-    repack_subsets,
-    truncate_subsets,
-)
+from steersman.controllers.endpoints import EndpointsController
+from steersman.controllers.endpoints_subsets import repack_subsets, truncate_subsets
 from steersman.testing.control_plane import running_apiserver
 
 NS = "/api/v1/namespaces/default"

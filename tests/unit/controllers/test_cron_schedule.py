@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from steersman.controllers.cron_schedule import ZERO_TIME, ScheduleError, parse_standard
-from steersman.controllers.cronjob import most_recent_schedule_time, next_schedule_delay
+from steersman.controllers.cronjob_schedule import most_recent_schedule_time, next_schedule_delay
 
 UTC = datetime.UTC
 
