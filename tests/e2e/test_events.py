@@ -54,6 +54,8 @@ def test_an_events_k8s_io_event_is_a_core_event(
     assert core["reason"] == "Checked" and core["action"] == "Check"
     table = kubectl("get", "events", "-n", ns).stdout
     assert re.search(r"Normal\s+Checked\s+pod/a\s+checked by the e2e suite", table), table
+    listed = kubectl("events", "-n", ns).stdout
+    assert re.search(r"Normal\s+Checked\s+Pod/a\s+checked by the e2e suite", listed), listed
 
     now = _now()
     legacy = {
