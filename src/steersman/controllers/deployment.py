@@ -15,7 +15,8 @@ Invariants:
 - Status and conditions (Available, Progressing with Kubernetes' reasons and messages,
   ReplicaFailure) are written only when they changed.
 
-Moved to base classes: ReplicaSets to deployment_replicasets, status to deployment_status.
+Its parts: `rs` (deployment_replicasets: adopting, creating, scaling ReplicaSets) and `status`
+(deployment_status: status and conditions), objects it holds.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from steersman.controllers.deployment_replicasets import (
     _is_rolling,
     _spec_replicas,
 )
-from steersman.controllers.deployment_status import DEPLOYMENTS
+from steersman.controllers.deployment_status import DEPLOYMENTS, DeploymentStatusSync
 from steersman.controllers.pods import controller_ref
 
 log = logging.getLogger("steersman.controllers.deployment")
@@ -49,7 +50,7 @@ Obj = dict[str, Any]
 PODS = require("", "v1", "pods")
 
 
-class DeploymentController(DeploymentReplicaSets):
+class DeploymentController:
     def __init__(
         self,
         client: RestClient,
@@ -66,6 +67,8 @@ class DeploymentController(DeploymentReplicaSets):
         self.deployments = factory.informer(DEPLOYMENTS)
         self.replica_sets = factory.informer(REPLICA_SETS)
         self.pods = factory.informer(PODS)
+        self.status = DeploymentStatusSync(client, self.queue)
+        self.rs = DeploymentReplicaSets(client, recorder, self.replica_sets, self.status)
         self._handlers_added = False
 
     # -- wiring ----------------------------------------------------------------------
@@ -134,7 +137,7 @@ class DeploymentController(DeploymentReplicaSets):
         namespace = rs["metadata"].get("namespace", "")
         out = []
         for d in self.deployments.store.by_index("namespace", namespace):
-            selector = self._selector(d)
+            selector = self.rs.selector(d)
             if not selector.empty and selector.matches(labels):
                 out.append(d)
         return out
@@ -164,7 +167,7 @@ class DeploymentController(DeploymentReplicaSets):
         if cached is None:
             return
         d = _copy(cached)
-        if self._selector(d).empty:
+        if self.rs.selector(d).empty:
             self.recorder.event(
                 d,
                 WARNING,
@@ -172,15 +175,15 @@ class DeploymentController(DeploymentReplicaSets):
                 "This deployment is selecting all pods. A non-empty selector is required.",
             )
             return
-        rs_list = await self._claim_replica_sets(d)
+        rs_list = await self.rs.claim_replica_sets(d)
         if d["metadata"].get("deletionTimestamp"):
             await self._sync_status_only(d, rs_list)
             return
-        await self._check_paused_conditions(d)
+        await self.status.check_paused_conditions(d)
         if (d.get("spec") or {}).get("paused"):
             await self._sync(d, rs_list)
             return
-        if self._is_scaling_event(d, rs_list):
+        if self.rs.is_scaling_event(d, rs_list):
             await self._sync(d, rs_list)
             return
         if ((d.get("spec") or {}).get("strategy") or {}).get("type") == "Recreate":
@@ -190,18 +193,18 @@ class DeploymentController(DeploymentReplicaSets):
 
     # -- strategies -------------------------------------------------------------------
     async def _rollout_rolling(self, d: Obj, rs_list: list[Obj]) -> None:
-        new_rs, old = await self._get_all_replica_sets(d, rs_list, create=True)
+        new_rs, old = await self.rs.get_all_replica_sets(d, rs_list, create=True)
         all_rs = [*old, *([new_rs] if new_rs else [])]
         if new_rs is not None and await self._reconcile_new(d, all_rs, new_rs):
-            await self._sync_rollout_status(d, all_rs, new_rs)
+            await self.status.sync_rollout_status(d, all_rs, new_rs)
             return
         if await self._reconcile_old(d, all_rs, [r for r in old if _spec_replicas(r) > 0], new_rs):
-            await self._sync_rollout_status(d, all_rs, new_rs)
+            await self.status.sync_rollout_status(d, all_rs, new_rs)
             return
-        status = self._calculate_status(d, all_rs, new_rs)
+        status = self.status.calculate_status(d, all_rs, new_rs)
         if du.deployment_complete(d, status):
             await self._cleanup(d, old)
-        await self._sync_rollout_status(d, all_rs, new_rs)
+        await self.status.sync_rollout_status(d, all_rs, new_rs)
 
     async def _reconcile_new(self, d: Obj, all_rs: list[Obj], new_rs: Obj) -> bool:
         replicas = int((d.get("spec") or {}).get("replicas", 1))
@@ -209,8 +212,8 @@ class DeploymentController(DeploymentReplicaSets):
         if current == replicas:
             return False
         if current > replicas:
-            return await self._scale(d, new_rs, replicas)
-        return await self._scale(d, new_rs, du.new_rs_new_replicas(d, all_rs, new_rs))
+            return await self.rs.scale(d, new_rs, replicas)
+        return await self.rs.scale(d, new_rs, du.new_rs_new_replicas(d, all_rs, new_rs))
 
     async def _reconcile_old(
         self, d: Obj, all_rs: list[Obj], old: list[Obj], new_rs: Obj | None
@@ -236,7 +239,7 @@ class DeploymentController(DeploymentReplicaSets):
             if size == 0 or size == available:
                 continue
             count = min(max_scaled_down - cleaned, size - available)
-            await self._scale(d, rs, size - count)
+            await self.rs.scale(d, rs, size - count)
             cleaned += count
         available_all = du.status_sum(all_rs, "availableReplicas")
         scaled = 0
@@ -249,32 +252,32 @@ class DeploymentController(DeploymentReplicaSets):
                 if size == 0:
                     continue
                 count = min(size, total - scaled)
-                await self._scale(d, rs, size - count)
+                await self.rs.scale(d, rs, size - count)
                 scaled += count
         return cleaned + scaled > 0
 
     async def _rollout_recreate(self, d: Obj, rs_list: list[Obj]) -> None:
-        new_rs, old = await self._get_all_replica_sets(d, rs_list, create=False)
+        new_rs, old = await self.rs.get_all_replica_sets(d, rs_list, create=False)
         all_rs = [*old, *([new_rs] if new_rs else [])]
         scaled = False
         for rs in old:
             if _spec_replicas(rs) > 0:
-                scaled |= await self._scale(d, rs, 0)
+                scaled |= await self.rs.scale(d, rs, 0)
         if scaled:
-            await self._sync_rollout_status(d, all_rs, new_rs)
+            await self.status.sync_rollout_status(d, all_rs, new_rs)
             return
         if self._old_pods_running(old):
-            await self._sync_rollout_status(d, all_rs, new_rs)
+            await self.status.sync_rollout_status(d, all_rs, new_rs)
             return
         if new_rs is None:
-            new_rs, old = await self._get_all_replica_sets(d, rs_list, create=True)
+            new_rs, old = await self.rs.get_all_replica_sets(d, rs_list, create=True)
             all_rs = [*old, *([new_rs] if new_rs else [])]
         if new_rs is not None:
             await self._reconcile_new(d, all_rs, new_rs)
-        status = self._calculate_status(d, all_rs, new_rs)
+        status = self.status.calculate_status(d, all_rs, new_rs)
         if du.deployment_complete(d, status):
             await self._cleanup(d, old)
-        await self._sync_rollout_status(d, all_rs, new_rs)
+        await self.status.sync_rollout_status(d, all_rs, new_rs)
 
     def _old_pods_running(self, old: list[Obj]) -> bool:
         if du.status_sum(old, "replicas") > 0:
@@ -290,13 +293,13 @@ class DeploymentController(DeploymentReplicaSets):
 
     async def _sync(self, d: Obj, rs_list: list[Obj]) -> None:
         """Scaling only (paused deployments and scaling events)."""
-        new_rs, old = await self._get_all_replica_sets(d, rs_list, create=False)
+        new_rs, old = await self.rs.get_all_replica_sets(d, rs_list, create=False)
         await self._proportional_scale(d, new_rs, old)
         all_rs = [*old, *([new_rs] if new_rs else [])]
         if (d.get("spec") or {}).get("paused"):
             await self._cleanup(d, old)
-        status = self._calculate_status(d, all_rs, new_rs)
-        await self._write_status(d, status)
+        status = self.status.calculate_status(d, all_rs, new_rs)
+        await self.status.write_status(d, status)
 
     async def _proportional_scale(self, d: Obj, new_rs: Obj | None, old: list[Obj]) -> None:
         replicas = int((d.get("spec") or {}).get("replicas", 1))
@@ -305,12 +308,12 @@ class DeploymentController(DeploymentReplicaSets):
         if len(active) <= 1:
             target = active[0] if active else (new_rs or (max(old, key=_created) if old else None))
             if target is not None and _spec_replicas(target) != replicas:
-                await self._scale(d, target, replicas)
+                await self.rs.scale(d, target, replicas)
             return
         if new_rs is not None and _spec_replicas(new_rs) == replicas:
             for rs in old:
                 if _spec_replicas(rs) > 0:
-                    await self._scale(d, rs, 0)
+                    await self.rs.scale(d, rs, 0)
             return
         if not _is_rolling(d):
             return
@@ -329,7 +332,7 @@ class DeploymentController(DeploymentReplicaSets):
         first = ordered[0]["metadata"]["uid"]
         sizes[first] += to_add - added
         for rs in ordered:
-            await self._scale(d, rs, max(0, sizes[rs["metadata"]["uid"]]))
+            await self.rs.scale(d, rs, max(0, sizes[rs["metadata"]["uid"]]))
 
     async def _cleanup(self, d: Obj, old: list[Obj]) -> None:
         limit = (d.get("spec") or {}).get("revisionHistoryLimit", 10)
@@ -355,6 +358,6 @@ class DeploymentController(DeploymentReplicaSets):
 
     # -- status ------------------------------------------------------------------------
     async def _sync_status_only(self, d: Obj, rs_list: list[Obj]) -> None:
-        new_rs, old = await self._get_all_replica_sets(d, rs_list, create=False)
+        new_rs, old = await self.rs.get_all_replica_sets(d, rs_list, create=False)
         all_rs = [*old, *([new_rs] if new_rs else [])]
-        await self._write_status(d, self._calculate_status(d, all_rs, new_rs))
+        await self.status.write_status(d, self.status.calculate_status(d, all_rs, new_rs))

@@ -1,8 +1,9 @@
 """ReplicaSets of the Deployment controller (Kubernetes' pkg/controller/deployment sync.go):
 adopting and releasing them, finding or creating the new one, its revision annotations, scaling.
 
-`DeploymentReplicaSets` is a base class of `DeploymentController`: it uses only the `client`,
-`queue`, `recorder` and `replica_sets` informer the controller sets up.
+`DeploymentReplicaSets` is a part the `DeploymentController` holds (`controller.rs`): it
+writes through the controller's `client`, records on its `recorder`, reads its `replica_sets`
+informer and writes Deployment status through its `status` part.
 
 Invariants:
 - The new ReplicaSet is the one whose template equals the Deployment's (ignoring the
@@ -25,7 +26,7 @@ from steersman.api.resources import require
 from steersman.client.events import NORMAL, EventRecorder
 from steersman.client.informer import Informer
 from steersman.client.paths import collection_path, object_path
-from steersman.client.rest import ApiStatusError
+from steersman.client.rest import ApiStatusError, RestClient
 from steersman.controllers import deployment_util as du
 from steersman.controllers.deployment_status import DEPLOYMENTS, DeploymentStatusSync, _now
 from steersman.controllers.pods import controller_ref, new_controller_ref, parse_time
@@ -39,17 +40,26 @@ def _created(obj: Obj) -> tuple[float, str]:
     return (when.timestamp() if when else 0.0, obj["metadata"]["name"])
 
 
-class DeploymentReplicaSets(DeploymentStatusSync):
-    recorder: EventRecorder
-    replica_sets: Informer
+class DeploymentReplicaSets:
+    def __init__(
+        self,
+        client: RestClient,
+        recorder: EventRecorder,
+        replica_sets: Informer,
+        status: DeploymentStatusSync,
+    ) -> None:
+        self.client = client
+        self.recorder = recorder
+        self.replica_sets = replica_sets
+        self.status = status
 
     @staticmethod
-    def _selector(d: Obj) -> Selector:
+    def selector(d: Obj) -> Selector:
         return selector_from_label_selector((d.get("spec") or {}).get("selector"))
 
-    async def _claim_replica_sets(self, d: Obj) -> list[Obj]:
+    async def claim_replica_sets(self, d: Obj) -> list[Obj]:
         uid = d["metadata"]["uid"]
-        selector = self._selector(d)
+        selector = self.selector(d)
         owned = []
         for rs in self.replica_sets.store.by_index("namespace", d["metadata"]["namespace"]):
             ref = controller_ref(rs)
@@ -83,8 +93,8 @@ class DeploymentReplicaSets(DeploymentStatusSync):
             raise
         return True
 
-    def _is_scaling_event(self, d: Obj, rs_list: list[Obj]) -> bool:
-        new_rs, old = self._split(d, rs_list)
+    def is_scaling_event(self, d: Obj, rs_list: list[Obj]) -> bool:
+        new_rs, old = self.split(d, rs_list)
         replicas = str((d.get("spec") or {}).get("replicas", 1))
         for rs in [r for r in [new_rs, *old] if r and _spec_replicas(r) > 0]:
             desired = (rs["metadata"].get("annotations") or {}).get(du.DESIRED_REPLICAS)
@@ -92,7 +102,7 @@ class DeploymentReplicaSets(DeploymentStatusSync):
                 return True
         return False
 
-    def _split(self, d: Obj, rs_list: list[Obj]) -> tuple[Obj | None, list[Obj]]:
+    def split(self, d: Obj, rs_list: list[Obj]) -> tuple[Obj | None, list[Obj]]:
         template = (d.get("spec") or {}).get("template") or {}
         matching = sorted(
             (
@@ -110,10 +120,10 @@ class DeploymentReplicaSets(DeploymentStatusSync):
         ]
         return new_rs, old
 
-    async def _get_all_replica_sets(
+    async def get_all_replica_sets(
         self, d: Obj, rs_list: list[Obj], *, create: bool
     ) -> tuple[Obj | None, list[Obj]]:
-        new_rs, old = self._split(d, rs_list)
+        new_rs, old = self.split(d, rs_list)
         new_revision = du.max_revision(old) + 1
         if new_rs is not None:
             new_rs = await self._sync_existing_new_rs(d, new_rs, new_revision)
@@ -154,7 +164,7 @@ class DeploymentReplicaSets(DeploymentStatusSync):
                     _now(),
                 ),
             )
-            await self._write_status(d, status)
+            await self.status.write_status(d, status)
         return rs
 
     def _set_replicas_annotations(self, d: Obj, rs: Obj) -> bool:
@@ -227,7 +237,7 @@ class DeploymentReplicaSets(DeploymentStatusSync):
             ):
                 return existing  # ours: the cache had not seen it yet
             status["collisionCount"] = (status.get("collisionCount") or 0) + 1
-            await self._write_status(d, status)
+            await self.status.write_status(d, status)
             raise RuntimeError(f"hash collision for ReplicaSet {name}") from exc
         replicas = _spec_replicas(created)
         if replicas > 0:
@@ -245,10 +255,10 @@ class DeploymentReplicaSets(DeploymentStatusSync):
                 _now(),
             ),
         )
-        await self._write_status(d, status)
+        await self.status.write_status(d, status)
         return created
 
-    async def _scale(self, d: Obj, rs: Obj, new_size: int) -> bool:
+    async def scale(self, d: Obj, rs: Obj, new_size: int) -> bool:
         old_size = _spec_replicas(rs)
         annotations_changed = self._set_replicas_annotations(d, rs)
         if old_size == new_size and not annotations_changed:

@@ -1,8 +1,8 @@
 """Status and conditions of the Deployment controller (Kubernetes' pkg/controller/deployment
 sync.go calculateStatus, progress.go syncRolloutStatus, sync.go checkPausedConditions).
 
-`DeploymentStatusSync` is a base class of `DeploymentController`: it uses only the `client`
-and `queue` the controller sets up.
+`DeploymentStatusSync` is a part the `DeploymentController` holds (`controller.status`): it
+writes through the controller's `client` and requeues on its `queue`.
 
 Invariants:
 - Status and conditions (Available, Progressing with Kubernetes' reasons and messages,
@@ -34,10 +34,11 @@ def _now() -> datetime.datetime:
 
 
 class DeploymentStatusSync:
-    client: RestClient
-    queue: WorkQueue[str]
+    def __init__(self, client: RestClient, queue: WorkQueue[str]) -> None:
+        self.client = client
+        self.queue = queue
 
-    def _calculate_status(self, d: Obj, all_rs: list[Obj], new_rs: Obj | None) -> Obj:
+    def calculate_status(self, d: Obj, all_rs: list[Obj], new_rs: Obj | None) -> Obj:
         replicas = int((d.get("spec") or {}).get("replicas", 1))
         available = du.status_sum(all_rs, "availableReplicas")
         current = d.get("status") or {}
@@ -73,8 +74,8 @@ class DeploymentStatusSync:
         du.set_condition(status, cond)
         return status
 
-    async def _sync_rollout_status(self, d: Obj, all_rs: list[Obj], new_rs: Obj | None) -> None:
-        status = self._calculate_status(d, all_rs, new_rs)
+    async def sync_rollout_status(self, d: Obj, all_rs: list[Obj], new_rs: Obj | None) -> None:
+        status = self.calculate_status(d, all_rs, new_rs)
         spec = d.get("spec") or {}
         now = _now()
         deadline = spec.get("progressDeadlineSeconds", 600)
@@ -144,11 +145,11 @@ class DeploymentStatusSync:
             )
         else:
             du.remove_condition(status, "ReplicaFailure")
-        await self._write_status(d, status)
+        await self.write_status(d, status)
         if requeue is not None:
             self.queue.add_after(object_key(d), requeue)
 
-    async def _check_paused_conditions(self, d: Obj) -> None:
+    async def check_paused_conditions(self, d: Obj) -> None:
         spec = d.get("spec") or {}
         if spec.get("progressDeadlineSeconds", 600) is None:
             return
@@ -174,9 +175,9 @@ class DeploymentStatusSync:
             )
         else:
             return
-        await self._write_status(d, status)
+        await self.write_status(d, status)
 
-    async def _write_status(self, d: Obj, status: Obj) -> None:
+    async def write_status(self, d: Obj, status: Obj) -> None:
         if _comparable(d.get("status") or {}) == _comparable(status):
             return
         body = dict(d, status=status)
