@@ -178,3 +178,10 @@ def test_watch_through_events_k8s_io_sees_core_writes(
         assert line.split() == ["events.k8s.io/v1", "watched", "seen-through-both"]
     finally:
         stream.stop()
+    # kubectl's default watch output is a Table, printed from the stored core Event.
+    table = StreamedKubectl(cluster, "get", EVENTS_V1, "-n", ns, "-w")
+    try:
+        row = table.wait_for(lambda text: "seen-through-both" in text, timeout=20)
+        assert re.search(r"Seen\s+pod/w\s+seen-through-both", row), row
+    finally:
+        table.stop()

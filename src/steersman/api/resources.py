@@ -441,7 +441,7 @@ _INDEX: dict[tuple[str, str, str], ResourceInfo] = {
 # A kind's resource in the version it is stored in (or, for a group serving another's objects,
 # in the version it is served in).
 _KIND_INDEX: dict[tuple[str, str], ResourceInfo] = {
-    (r.group, r.kind): r for r in RESOURCES if r.stored_here or r.storage_group is not None
+    (r.group, r.kind): r for r in RESOURCES if not r.storage_version
 }
 
 
